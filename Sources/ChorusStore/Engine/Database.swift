@@ -1,0 +1,185 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresKit
+import PostgresNIO
+import SQLKit
+import SQLiteKit
+import SQLiteNIO
+
+/// The one store implementation for both engines. Callers get an `SQLDatabase` for reads, or
+/// one inside a transaction for writes; the SQL they write is shared, with `dialect` checked only
+/// where the engines truly differ.
+public final class Database: Sendable {
+    public enum Dialect: String, Sendable { case sqlite, postgres }
+
+    public let dialect: Dialect
+    public let logger: Logger
+    private let backend: Backend
+
+    private enum Backend: Sendable {
+        /// One writer (SQLite serialises writers anyway) and a few readers (WAL lets them run
+        /// beside the writer).
+        case sqlite(writer: ConnectionLeases<SQLiteConnection>, readers: ConnectionLeases<SQLiteConnection>,
+                    path: String)
+        case postgres(PostgresClient)
+    }
+
+    private init(dialect: Dialect, backend: Backend, logger: Logger) {
+        self.dialect = dialect
+        self.backend = backend
+        self.logger = logger
+    }
+
+    /// Opens the database, runs `body`, and closes it cleanly afterwards, also on error.
+    public static func withDatabase<T: Sendable>(
+        _ config: DatabaseConfig, logger: Logger, migrate: Bool = true,
+        _ body: @Sendable (Database) async throws -> T
+    ) async throws -> T {
+        switch config {
+        case .sqlite(let path, let synchronous):
+            let db = try await openSQLite(path: path, synchronous: synchronous, logger: logger)
+            do {
+                if migrate { try await Migrator(db).migrate() }
+                let result = try await body(db)
+                await db.closeSQLite()
+                return result
+            } catch {
+                await db.closeSQLite()
+                throw error
+            }
+        case .postgres(let url):
+            let client = PostgresClient(configuration: postgresConfiguration(url), backgroundLogger: logger)
+            let db = Database(dialect: .postgres, backend: .postgres(client), logger: logger)
+            return try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await client.run() }
+                defer { group.cancelAll() }
+                if migrate { try await Migrator(db).migrate() }
+                return try await body(db)
+            }
+        }
+    }
+
+    // MARK: access
+
+    /// Runs read-only work on a connection of its own.
+    public func read<T: Sendable>(isolation: isolated (any Actor)? = #isolation,
+                                  _ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        switch backend {
+        case .sqlite(_, let readers, _):
+            do {
+                return try await readers.withLease(isolation: isolation) { try await body($0.sql()) }
+            } catch {
+                throw translate(error)
+            }
+        case .postgres(let client):
+            do {
+                return try await client.withConnection(isolation: isolation) { try await body($0.sql(queryLogLevel: nil)) }
+            } catch {
+                throw translate(error)
+            }
+        }
+    }
+
+    /// Runs `body` in one transaction: all of its writes are committed, or none.
+    public func transaction<T: Sendable>(isolation: isolated (any Actor)? = #isolation,
+                                         _ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        switch backend {
+        case .sqlite(let writer, _, _):
+            return try await writer.withLease(isolation: isolation) { connection in
+                try await runTransaction(isolation: isolation, connection.sql(), begin: "BEGIN IMMEDIATE", body)
+            }
+        case .postgres(let client):
+            do {
+                return try await client.withConnection(isolation: isolation) { connection in
+                    try await runTransaction(isolation: isolation, connection.sql(queryLogLevel: nil), begin: "BEGIN", body)
+                }
+            } catch {
+                throw translate(error)
+            }
+        }
+    }
+
+    private func runTransaction<T>(isolation: isolated (any Actor)?, _ db: any SQLDatabase, begin: String,
+                                   _ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await db.raw(SQLQueryString(begin)).run()
+        do {
+            let result = try await body(db)
+            try await db.raw("COMMIT").run()
+            return result
+        } catch {
+            try? await db.raw("ROLLBACK").run()
+            throw translate(error)
+        }
+    }
+
+    /// Is the database answering? Used by /healthz.
+    public func ping() async -> Bool {
+        (try? await read { db in try await db.raw("SELECT 1 AS ok").first() != nil }) ?? false
+    }
+
+    /// Translates engine errors we expect (unique violations) into one shape the callers match.
+    private func translate(_ error: any Error) -> any Error {
+        if error is StoreError { return error }
+        let text = String(reflecting: error)
+        if text.contains("UNIQUE constraint failed") || text.contains("23505") || text.contains("unique_violation") {
+            return StoreError.uniqueViolation(text)
+        }
+        return error
+    }
+
+    // MARK: SQLite
+
+    private static func openSQLite(path: String, synchronous: SQLiteSynchronous, logger: Logger) async throws -> Database {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        func open() async throws -> SQLiteConnection {
+            let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            // WAL lets readers work beside the writer; FULL makes each commit survive power loss;
+            // busy_timeout covers a second process (chorus admin) writing at the same time.
+            for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=\(synchronous.rawValue)",
+                           "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000"] {
+                _ = try await connection.query(pragma)
+            }
+            return connection
+        }
+        let writer = try await open()
+        var readers: [SQLiteConnection] = []
+        for _ in 0..<3 { readers.append(try await open()) }
+        return Database(dialect: .sqlite,
+                        backend: .sqlite(writer: ConnectionLeases([writer]), readers: ConnectionLeases(readers), path: path),
+                        logger: logger)
+    }
+
+    private func closeSQLite() async {
+        guard case .sqlite(let writer, let readers, _) = backend else { return }
+        for connection in await readers.drain() { try? await connection.close() }
+        // Waits for an in-flight transaction to finish before closing the writer.
+        let connection = await writer.acquire()
+        _ = try? await connection.query("PRAGMA wal_checkpoint(TRUNCATE)")
+        try? await connection.close()
+    }
+
+    /// The SQLite file's path, or nil on PostgreSQL.
+    public var sqlitePath: String? {
+        if case .sqlite(_, _, let path) = backend { return path }
+        return nil
+    }
+
+    // MARK: PostgreSQL
+
+    private static func postgresConfiguration(_ url: PostgresURL) -> PostgresClient.Configuration {
+        var configuration = PostgresClient.Configuration(
+            host: url.host, port: url.port, username: url.username, password: url.password,
+            database: url.database, tls: url.requireTLS ? .require(.makeClientConfiguration()) : .disable)
+        configuration.options.maximumConnections = 16
+        return configuration
+    }
+}
+
+public enum StoreError: Error, Sendable {
+    case uniqueViolation(String)
+}

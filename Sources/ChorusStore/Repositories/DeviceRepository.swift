@@ -1,0 +1,132 @@
+import ChorusCore
+import SQLKit
+
+/// Sign-in sessions. Each is a device with a class; the bearer token is stored only as a hash.
+public struct DeviceRepository: Sendable {
+    let db: Database
+    public init(_ db: Database) { self.db = db }
+
+    public struct NewDevice: Sendable {
+        public var memberID: Int64
+        public var tokenHash: String
+        public var deviceClass: DeviceClass
+        public var os: String
+        public var osVersion: String
+        public var browser: String
+        public var ip: String
+
+        public init(memberID: Int64, tokenHash: String, deviceClass: DeviceClass, os: String = "",
+                    osVersion: String = "", browser: String = "", ip: String = "") {
+            self.memberID = memberID
+            self.tokenHash = tokenHash
+            self.deviceClass = deviceClass
+            self.os = os
+            self.osVersion = osVersion
+            self.browser = browser
+            self.ip = ip
+        }
+    }
+
+    /// Creates the device. When the member already has `cap` active devices, the earliest are
+    /// revoked with reason `device_evicted`; their ids are returned so open sockets can be closed.
+    public func create(_ device: NewDevice, cap: Int) async throws -> (device: DeviceRecord, evicted: [Int64]) {
+        try await db.transaction { sql in
+            let now = Clock.nowMillis()
+            let active = try await sql.raw("""
+                SELECT id FROM devices WHERE member_id = \(bind: device.memberID) AND revoked_at IS NULL
+                ORDER BY created_at, id
+                """).all().map { try $0.decode(column: "id", as: Int64.self) }
+            let evicted = Array(active.prefix(max(0, active.count - cap + 1)))
+            for id in evicted {
+                try await sql.raw("""
+                    UPDATE devices SET revoked_at = \(bind: now), revoke_reason = 'device_evicted' WHERE id = \(bind: id)
+                    """).run()
+            }
+            let row = try await sql.raw("""
+                INSERT INTO devices (member_id, token_hash, device_class, os, os_version, browser, ip, created_at, last_seen_at)
+                VALUES (\(bind: device.memberID), \(bind: device.tokenHash), \(bind: device.deviceClass.rawValue),
+                    \(bind: device.os), \(bind: device.osVersion), \(bind: device.browser), \(bind: device.ip),
+                    \(bind: now), \(bind: now))
+                RETURNING \(unsafeRaw: Self.columns)
+                """).first()
+            return (try Self.decode(row!), evicted)
+        }
+    }
+
+    public enum Lookup: Sendable, Equatable {
+        case active(DeviceRecord, MemberRecord)
+        /// The session existed but was ended: `reason` is the stable error code to answer with.
+        case revoked(reason: String)
+        case unknown
+    }
+
+    /// Finds the session behind a token hash, with its member.
+    public func lookup(tokenHash: String) async throws -> Lookup {
+        try await db.read { sql in
+            guard let row = try await sql.raw("""
+                SELECT d.id, d.member_id, d.device_class, d.os, d.os_version, d.browser, d.ip, d.created_at,
+                    d.last_seen_at, d.revoked_at, d.revoke_reason,
+                    m.email AS m_email, m.name AS m_name, m.role AS m_role, m.active AS m_active,
+                    m.created_at AS m_created_at
+                FROM devices d JOIN members m ON m.id = d.member_id
+                WHERE d.token_hash = \(bind: tokenHash)
+                """).first() else { return .unknown }
+            if try row.decode(column: "revoked_at", as: Int64?.self) != nil {
+                return .revoked(reason: try row.decode(column: "revoke_reason", as: String?.self) ?? "session_ended")
+            }
+            let member = MemberRecord(
+                id: try row.decode(column: "member_id", as: Int64.self),
+                email: try row.decode(column: "m_email", as: String.self),
+                name: try row.decode(column: "m_name", as: String.self),
+                role: Role(rawValue: try row.decode(column: "m_role", as: String.self)) ?? .restricted,
+                active: try row.decode(column: "m_active", as: Bool.self),
+                createdAt: try row.decode(column: "m_created_at", as: Int64.self))
+            if !member.active { return .revoked(reason: "member_deactivated") }
+            return .active(try Self.decode(row), member)
+        }
+    }
+
+    /// Records activity, at most once a minute per device, to keep writes off the hot path.
+    public func touch(_ device: DeviceRecord, ip: String) async throws {
+        let now = Clock.nowMillis()
+        guard now - device.lastSeenAt > 60_000 else { return }
+        try await db.transaction { sql in
+            try await sql.raw("""
+                UPDATE devices SET last_seen_at = \(bind: now), ip = \(bind: ip) WHERE id = \(bind: device.id)
+                """).run()
+        }
+    }
+
+    public func revoke(id: Int64, reason: String) async throws {
+        try await db.transaction { sql in
+            try await sql.raw("""
+                UPDATE devices SET revoked_at = \(bind: Clock.nowMillis()), revoke_reason = \(bind: reason)
+                WHERE id = \(bind: id) AND revoked_at IS NULL
+                """).run()
+        }
+    }
+
+    public func list(memberID: Int64) async throws -> [DeviceRecord] {
+        try await db.read { sql in
+            try await sql.raw("""
+                SELECT \(unsafeRaw: Self.columns) FROM devices
+                WHERE member_id = \(bind: memberID) AND revoked_at IS NULL ORDER BY created_at, id
+                """).all().map(Self.decode)
+        }
+    }
+
+    static let columns = "id, member_id, device_class, os, os_version, browser, ip, created_at, last_seen_at"
+
+    static func decode(_ row: any SQLRow) throws -> DeviceRecord {
+        DeviceRecord(
+            id: try row.decode(column: "id", as: Int64.self),
+            memberId: try row.decode(column: "member_id", as: Int64.self),
+            deviceClass: DeviceClass(rawValue: try row.decode(column: "device_class", as: String.self)) ?? .desktop,
+            os: try row.decode(column: "os", as: String.self),
+            osVersion: try row.decode(column: "os_version", as: String.self),
+            browser: try row.decode(column: "browser", as: String.self),
+            ip: try row.decode(column: "ip", as: String.self),
+            createdAt: try row.decode(column: "created_at", as: Int64.self),
+            lastSeenAt: try row.decode(column: "last_seen_at", as: Int64.self))
+    }
+}

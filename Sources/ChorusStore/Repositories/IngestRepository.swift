@@ -1,0 +1,201 @@
+import ChorusCore
+import SQLKit
+
+/// Stores what a webhook delivered: contacts, conversations, messages (deduplicated), statuses
+/// (forward-only) and everything else for diagnostics — all in ONE transaction, so a batch is
+/// committed whole or not at all, and the webhook is acknowledged only after the commit.
+public struct IngestRepository: Sendable {
+    let db: Database
+    public init(_ db: Database) { self.db = db }
+
+    public struct Outcome: Sendable, Equatable {
+        public var storedMessages: [Int64] = []
+        public var duplicateMessages = 0
+        public var statusesApplied = 0
+        public var duplicateStatuses = 0
+        public var unhandled = 0
+        public var touchedConversations: Set<Int64> = []
+        public init() {}
+    }
+
+    public func store(_ batch: InboundBatch) async throws -> Outcome {
+        try await db.transaction { sql in try await store(batch, in: sql) }
+    }
+
+    /// Stores several batches in one transaction (group commit on the hot path).
+    public func store(_ batches: [InboundBatch]) async throws -> [Outcome] {
+        try await db.transaction { sql in
+            var outcomes: [Outcome] = []
+            for batch in batches { outcomes.append(try await store(batch, in: sql)) }
+            return outcomes
+        }
+    }
+
+    func store(_ batch: InboundBatch, in sql: any SQLDatabase) async throws -> Outcome {
+        var outcome = Outcome()
+        let now = Clock.nowMillis()
+        var channels: [String: Int64] = [:]
+        for row in try await sql.raw("SELECT id, phone_number_id FROM channels").all() {
+            channels[try row.decode(column: "phone_number_id", as: String.self)] = try row.decode(column: "id", as: Int64.self)
+        }
+
+        for message in batch.messages {
+            guard let channelID = channels[message.phoneNumberID] else {
+                try await recordUnhandled(OtherUpdate(phoneNumberID: message.phoneNumberID, wabaID: nil, field: "messages",
+                                                      kind: "unknown_number", raw: message.raw), now: now, sql)
+                outcome.unhandled += 1
+                continue
+            }
+            let contactID = try await contactID(channelID: channelID, identity: message.customer, now: now, sql)
+            let (conversationID, assigneeID) = try await conversation(channelID: channelID, contactID: contactID,
+                                                                      at: message.timestampMillis, now: now, sql)
+            let inserted = try await sql.raw("""
+                INSERT INTO messages (channel_id, conversation_id, dedupe_key, wamid, direction, type, status, text,
+                    content, reply_to_wamid, media_id, meta_timestamp, created_at, updated_at)
+                VALUES (\(bind: channelID), \(bind: conversationID), \(bind: message.dedupeKey), \(bind: message.wamid),
+                    \(bind: message.direction.rawValue), \(bind: message.type),
+                    \(bind: message.direction == .inbound ? "received" : "sent"), \(bind: message.text), \(bind: JSONText.encode(message.raw)),
+                    \(bind: message.replyToWamid), \(bind: message.mediaID), \(bind: message.timestampMillis),
+                    \(bind: now), \(bind: now))
+                ON CONFLICT (channel_id, dedupe_key) DO NOTHING
+                RETURNING id
+                """).first()
+            guard let messageID = try inserted?.decode(column: "id", as: Int64.self) else {
+                outcome.duplicateMessages += 1
+                continue
+            }
+            outcome.storedMessages.append(messageID)
+            outcome.touchedConversations.insert(conversationID)
+            let preview = Self.preview(type: message.type, text: message.text)
+            try await sql.raw("""
+                UPDATE conversations SET
+                    last_message_preview = CASE WHEN last_message_at <= \(bind: message.timestampMillis)
+                        THEN \(bind: preview) ELSE last_message_preview END,
+                    last_message_at = CASE WHEN last_message_at < \(bind: message.timestampMillis)
+                        THEN \(bind: message.timestampMillis) ELSE last_message_at END,
+                    last_inbound_at = CASE WHEN \(bind: message.direction == .inbound)
+                        AND (last_inbound_at IS NULL OR last_inbound_at < \(bind: message.timestampMillis))
+                        THEN \(bind: message.timestampMillis) ELSE last_inbound_at END,
+                    status = CASE WHEN status IN ('resolved', 'snoozed') THEN 'open' ELSE status END,
+                    version = version + 1, updated_at = \(bind: now)
+                WHERE id = \(bind: conversationID)
+                """).run()
+            try await EventLog.append(kind: "message.created", conversationID: conversationID, assigneeID: assigneeID,
+                                      payload: .object(["messageId": .int(messageID), "conversationId": .int(conversationID)]),
+                                      now: now, sql)
+        }
+
+        for status in batch.statuses {
+            guard let channelID = channels[status.phoneNumberID] else {
+                try await recordUnhandled(OtherUpdate(phoneNumberID: status.phoneNumberID, wabaID: nil, field: "messages",
+                                                      kind: "unknown_number", raw: status.raw), now: now, sql)
+                outcome.unhandled += 1
+                continue
+            }
+            let inserted = try await sql.raw("""
+                INSERT INTO message_statuses (channel_id, wamid, status, meta_timestamp, error_code, raw, received_at)
+                VALUES (\(bind: channelID), \(bind: status.wamid), \(bind: status.status.rawValue),
+                    \(bind: status.timestampMillis), \(bind: status.errorCode), \(bind: JSONText.encode(status.raw)), \(bind: now))
+                ON CONFLICT (channel_id, wamid, status) DO NOTHING
+                RETURNING id
+                """).first()
+            guard inserted != nil else {
+                outcome.duplicateStatuses += 1
+                continue
+            }
+            let changed = try await StatusApplier.apply(
+                channelID: channelID, wamid: status.wamid, status: status.status, errorCode: status.errorCode,
+                errorTitle: status.errorTitle, errorDetails: status.errorDetails, now: now, sql)
+            if let conversationID = changed {
+                outcome.touchedConversations.insert(conversationID)
+            }
+            outcome.statusesApplied += 1
+        }
+
+        for other in batch.others {
+            try await recordUnhandled(other, now: now, sql)
+            outcome.unhandled += 1
+        }
+        return outcome
+    }
+
+    // MARK: contacts and conversations
+
+    /// Finds the customer by BSUID or phone, linking the two when a payload carries both.
+    func contactID(channelID: Int64, identity: CustomerIdentity, now: Int64, _ sql: any SQLDatabase) async throws -> Int64 {
+        var found: (any SQLRow)? = nil
+        if let userID = identity.userID {
+            found = try await sql.raw("""
+                SELECT id, wa_id, user_id, name, username FROM contacts WHERE channel_id = \(bind: channelID) AND user_id = \(bind: userID)
+                """).first()
+        }
+        if found == nil, let waID = identity.waID {
+            found = try await sql.raw("""
+                SELECT id, wa_id, user_id, name, username FROM contacts WHERE channel_id = \(bind: channelID) AND wa_id = \(bind: waID)
+                """).first()
+        }
+        if let row = found {
+            let id = try row.decode(column: "id", as: Int64.self)
+            let knownWaID = try row.decode(column: "wa_id", as: String?.self)
+            let knownUserID = try row.decode(column: "user_id", as: String?.self)
+            let knownName = try row.decode(column: "name", as: String?.self)
+            let knownUsername = try row.decode(column: "username", as: String?.self)
+            // Link a newly learnt identity, unless another contact row already holds it.
+            var newWaID = knownWaID
+            if knownWaID == nil, let waID = identity.waID,
+               try await sql.raw("SELECT id FROM contacts WHERE channel_id = \(bind: channelID) AND wa_id = \(bind: waID)").first() == nil {
+                newWaID = waID
+            }
+            var newUserID = knownUserID
+            if knownUserID == nil, let userID = identity.userID,
+               try await sql.raw("SELECT id FROM contacts WHERE channel_id = \(bind: channelID) AND user_id = \(bind: userID)").first() == nil {
+                newUserID = userID
+            }
+            let name = identity.name ?? knownName
+            let username = identity.username ?? knownUsername
+            if newWaID != knownWaID || newUserID != knownUserID || name != knownName || username != knownUsername {
+                try await sql.raw("""
+                    UPDATE contacts SET wa_id = \(bind: newWaID), user_id = \(bind: newUserID), name = \(bind: name),
+                        username = \(bind: username), updated_at = \(bind: now) WHERE id = \(bind: id)
+                    """).run()
+            }
+            return id
+        }
+        let row = try await sql.raw("""
+            INSERT INTO contacts (channel_id, wa_id, user_id, name, username, created_at, updated_at)
+            VALUES (\(bind: channelID), \(bind: identity.waID), \(bind: identity.userID), \(bind: identity.name),
+                \(bind: identity.username), \(bind: now), \(bind: now))
+            RETURNING id
+            """).first()
+        return try row!.decode(column: "id", as: Int64.self)
+    }
+
+    /// The one conversation per (number, customer), created on first contact.
+    func conversation(channelID: Int64, contactID: Int64, at time: Int64, now: Int64,
+                      _ sql: any SQLDatabase) async throws -> (id: Int64, assigneeID: Int64?) {
+        if let row = try await sql.raw("""
+            SELECT id, assignee_id FROM conversations WHERE channel_id = \(bind: channelID) AND contact_id = \(bind: contactID)
+            """).first() {
+            return (try row.decode(column: "id", as: Int64.self), try row.decode(column: "assignee_id", as: Int64?.self))
+        }
+        let row = try await sql.raw("""
+            INSERT INTO conversations (channel_id, contact_id, status, last_message_at, created_at, updated_at)
+            VALUES (\(bind: channelID), \(bind: contactID), 'open', \(bind: time), \(bind: now), \(bind: now))
+            RETURNING id
+            """).first()
+        return (try row!.decode(column: "id", as: Int64.self), nil)
+    }
+
+    func recordUnhandled(_ other: OtherUpdate, now: Int64, _ sql: any SQLDatabase) async throws {
+        try await sql.raw("""
+            INSERT INTO webhook_unhandled (received_at, kind, field, phone_number_id, waba_id, raw)
+            VALUES (\(bind: now), \(bind: other.kind), \(bind: other.field), \(bind: other.phoneNumberID),
+                \(bind: other.wabaID), \(bind: JSONText.encode(other.raw)))
+            """).run()
+    }
+
+    static func preview(type: String, text: String?) -> String {
+        if let text, !text.isEmpty { return String(text.prefix(160)) }
+        return "[\(type)]"
+    }
+}
