@@ -180,3 +180,24 @@ public struct OutboxRepository: Sendable {
         }
     }
 }
+
+extension OutboxRepository {
+    /// The request may or may not have reached Meta (the connection broke after sending):
+    /// never resent automatically; a status webhook or an agent settles it.
+    public func markUnknown(messageID: Int64, reason: String) async throws {
+        try await db.transaction { sql in
+            try await sql.raw("""
+                UPDATE messages SET status = 'unknown', error_details = \(bind: reason), updated_at = \(bind: Clock.nowMillis()),
+                    error_hint = 'The connection to WhatsApp broke while sending, so this message may or may not have arrived. Check with the customer before sending it again.'
+                WHERE id = \(bind: messageID) AND status = 'sending'
+                """).run()
+        }
+    }
+
+    public func queueDepth() async throws -> Int {
+        try await db.read { sql in
+            try await sql.raw("SELECT COUNT(*) AS n FROM messages WHERE status = 'queued'").first()?
+                .decode(column: "n", as: Int.self) ?? 0
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import AsyncHTTPClient
+import ChorusCore
+import ChorusStore
+import ChorusWhatsApp
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// What the running server holds: its store, its services and its metrics.
+public struct ChorusRuntime: Sendable {
+    public let db: Database
+    public let metrics: Metrics
+    public let committer: GroupCommitter
+    public let sender: OutboundSender
+}
+
+/// Builds the Hummingbird application on an open database. Every route is listed here, in
+/// sections, so this file is the map of the HTTP surface (mirrored in openapi.json).
+public func buildApplication(config: ServerConfig, db: Database, httpClient: HTTPClient,
+                             logger: Logger) -> (some ApplicationProtocol, ChorusRuntime) {
+    let metrics = Metrics()
+    let channels = ChannelRepository(db)
+    let members = MemberRepository(db)
+    let devices = DeviceRepository(db)
+    let inbox = InboxRepository(db)
+    let outbox = OutboxRepository(db)
+    let committer = GroupCommitter(ingest: IngestRepository(db))
+    let sender = OutboundSender(outbox: outbox, channels: channels, graph: GraphClient(http: httpClient),
+                                config: config, metrics: metrics, logger: logger)
+
+    let router = Router(context: ChorusRequestContext.self)
+    router.addMiddleware {
+        MetricsMiddleware(metrics: metrics)
+        ErrorMiddleware()
+    }
+
+    // Operations
+    let ops = OpsController(db: db, metrics: metrics)
+    router.get("healthz", use: ops.health)
+    router.get("metrics", use: ops.prometheus)
+    router.get("openapi.json", use: ops.openAPI)
+
+    // WhatsApp webhooks
+    let webhooks = WebhookController(channels: channels, committer: committer, metrics: metrics,
+                                     maxBytes: config.maxWebhookBytes, onStored: { _ in })
+    router.get("webhooks/whatsapp", use: webhooks.verify)
+    router.post("webhooks/whatsapp", use: webhooks.receive)
+
+    // API: sign-in (public)
+    let sessions = SessionController(members: members, devices: devices, deviceCap: config.deviceCap)
+    router.post("api/v1/sessions", use: sessions.signIn)
+
+    // API: everything else needs a signed-in device
+    let api = router.group("api/v1").add(middleware: AuthMiddleware(devices: devices, members: members))
+    api.delete("sessions/current", use: sessions.signOut)
+    api.get("me", use: sessions.me)
+    api.get("devices", use: sessions.listDevices)
+
+    let channelAPI = ChannelController(channels: channels)
+    api.get("channels", use: channelAPI.list)
+
+    let conversations = ConversationController(inbox: inbox, outbox: outbox, onEnqueued: { sender.kick() })
+    api.get("conversations", use: conversations.list)
+    api.get("conversations/:id", use: conversations.get)
+    api.get("conversations/:id/messages", use: conversations.messages)
+    api.post("conversations/:id/messages", use: conversations.send)
+
+    var services: [any Service] = [committer]
+    if config.runSender { services.append(sender) }
+    let app = Application(router: router,
+                          configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Chorus"),
+                          services: services, logger: logger)
+    return (app, ChorusRuntime(db: db, metrics: metrics, committer: committer, sender: sender))
+}

@@ -1,0 +1,24 @@
+import ChorusCore
+import Hummingbird
+import NIOCore
+
+/// The per-request context. `actor` is set by `AuthMiddleware` on authenticated API routes;
+/// handlers read it through `requireActor()`, so an unauthenticated path cannot reach data.
+public struct ChorusRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var actor: Actor?
+    public let remoteAddress: String
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress?.ipAddress ?? ""
+    }
+
+    /// Webhooks are collected with their own limit; other bodies stay small.
+    public var maxUploadSize: Int { 20 << 20 }
+
+    public func requireActor() throws -> Actor {
+        guard let actor else { throw ChorusError.unauthenticated }
+        return actor
+    }
+}

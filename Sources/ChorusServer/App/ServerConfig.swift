@@ -1,0 +1,33 @@
+import ChorusStore
+import Logging
+
+/// Everything `chorus serve` can be told, by environment variable or flag (README).
+public struct ServerConfig: Sendable {
+    public var host: String
+    public var port: Int
+    public var dataDirectory: String
+    public var database: DatabaseConfig
+    public var logLevel: Logger.Level
+    /// bcrypt work factor; 12 in production, lower only in tests.
+    public var bcryptCost: UInt8 = 12
+    /// Devices a member may have signed in at once (seed: 4).
+    public var deviceCap: Int = 4
+    /// Largest webhook body accepted (Meta sends at most 3 MB).
+    public var maxWebhookBytes: Int = 4 << 20
+    /// Outbound pacing per number (Meta's default throughput: 80 msg/s).
+    public var messagesPerSecond: Double = 80
+    /// Meta's pair rate: one message per this many seconds to one customer, after a burst.
+    public var pairRateSeconds: Double = 6
+    public var pairRateBurst: Int = 45
+    /// Whether the outbound sender runs in this process.
+    public var runSender: Bool = true
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "./chorus-data",
+                database: DatabaseConfig, logLevel: Logger.Level = .info) {
+        self.host = host
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.database = database
+        self.logLevel = logLevel
+    }
+}

@@ -1,0 +1,46 @@
+import ChorusCore
+import ChorusStore
+import Hummingbird
+
+/// Resolves `Authorization: Bearer <token>` (or the `chorus_session` cookie) to a device and
+/// its member, and puts the member's rights *as they are now* into the context: a revoked right
+/// is enforced on the very next request.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = ChorusRequestContext
+    let devices: DeviceRepository
+    let members: MemberRepository
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let token = Self.token(from: request) else { throw ChorusError.unauthenticated }
+        switch try await devices.lookup(tokenHash: SessionTokens.hash(token)) {
+        case .unknown:
+            throw ChorusError.unauthenticated
+        case .revoked(let reason):
+            throw ChorusError(status: 401, code: reason, message: Self.explanation(for: reason))
+        case .active(let device, let member):
+            var context = context
+            context.actor = Actor(memberID: member.id, deviceID: device.id, role: member.role,
+                                  permissions: try await members.permissions(memberID: member.id, role: member.role),
+                                  deviceClass: device.deviceClass)
+            try await devices.touch(device, ip: context.remoteAddress)
+            return try await next(request, context)
+        }
+    }
+
+    static func token(from request: Request) -> String? {
+        if let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
+            return String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
+        }
+        if let cookie = request.cookies["chorus_session"]?.value, !cookie.isEmpty { return cookie }
+        return nil
+    }
+
+    static func explanation(for reason: String) -> String {
+        switch reason {
+        case "device_evicted": return "This device was signed out because the member signed in on more devices than allowed."
+        case "member_deactivated": return "This member has been deactivated."
+        case "signed_out": return "This device has signed out."
+        default: return "This session has ended. Sign in again."
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import ChorusCore
+import ChorusStore
+import ChorusWhatsApp
+import Foundation
+import Hummingbird
+
+/// `GET/POST /webhooks/whatsapp`: Meta's verification handshake and signed notifications.
+struct WebhookController {
+    let channels: ChannelRepository
+    let committer: GroupCommitter
+    let metrics: Metrics
+    let maxBytes: Int
+    let onStored: @Sendable (IngestRepository.Outcome) async -> Void
+
+    /// Echoes `hub.challenge` when the verify token matches any channel's.
+    func verify(_ request: Request, context: ChorusRequestContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        guard query["hub.mode"].map(String.init) == "subscribe",
+              let token = query["hub.verify_token"].map(String.init),
+              let challenge = query["hub.challenge"].map(String.init),
+              try await channels.list().contains(where: { $0.verifyToken == token }) else {
+            throw ChorusError(status: 403, code: "verification_failed", message: "The verify token does not match.")
+        }
+        return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: challenge)))
+    }
+
+    func receive(_ request: Request, context: ChorusRequestContext) async throws -> Response {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: maxBytes)
+        } catch {
+            metrics.increment("chorus_webhook_rejected_total", labels: ["reason": "too_large"])
+            throw ChorusError(status: 413, code: "body_too_large", message: "Webhook bodies are limited to \(maxBytes) bytes.")
+        }
+        let body = Data(buffer.readableBytesView)
+        let signature = request.headers[.init("X-Hub-Signature-256")!]
+        let known = try await channels.list()
+        guard let signature else {
+            metrics.increment("chorus_webhook_rejected_total", labels: ["reason": "unsigned"])
+            throw ChorusError(status: 401, code: "invalid_signature", message: "X-Hub-Signature-256 is missing.")
+        }
+        let parsed: WebhookParser.Parsed
+        do {
+            parsed = try WebhookParser.parse(body)
+        } catch {
+            // Only a correctly signed sender learns that its JSON was malformed.
+            let signedByUs = known.contains { WebhookSignature.isValid(signature, body: body, secret: $0.appSecret) }
+            metrics.increment("chorus_webhook_rejected_total", labels: ["reason": signedByUs ? "malformed" : "bad_signature"])
+            throw signedByUs
+                ? ChorusError.badRequest("malformed_json", "The webhook body is not valid JSON.")
+                : ChorusError(status: 401, code: "invalid_signature", message: "The signature does not match.")
+        }
+        // The payload must be signed by the app of EVERY number it addresses, so one app's
+        // secret cannot write into another app's number.
+        let addressed = known.filter { parsed.phoneNumberIDs.contains($0.phoneNumberID) || parsed.wabaIDs.contains($0.wabaID) }
+        let candidates = addressed.isEmpty ? known : addressed
+        let valid = addressed.isEmpty
+            ? candidates.contains { WebhookSignature.isValid(signature, body: body, secret: $0.appSecret) }
+            : candidates.allSatisfy { WebhookSignature.isValid(signature, body: body, secret: $0.appSecret) }
+        guard valid else {
+            metrics.increment("chorus_webhook_rejected_total", labels: ["reason": "bad_signature"])
+            throw ChorusError(status: 401, code: "invalid_signature", message: "The signature does not match.")
+        }
+        let outcome = try await committer.commit(parsed.batch)
+        metrics.increment("chorus_webhook_messages_total", labels: ["outcome": "stored"], by: Double(outcome.storedMessages.count))
+        metrics.increment("chorus_webhook_messages_total", labels: ["outcome": "duplicate"], by: Double(outcome.duplicateMessages))
+        metrics.increment("chorus_webhook_statuses_total", labels: ["outcome": "applied"], by: Double(outcome.statusesApplied))
+        metrics.increment("chorus_webhook_statuses_total", labels: ["outcome": "duplicate"], by: Double(outcome.duplicateStatuses))
+        metrics.increment("chorus_webhook_unhandled_total", by: Double(outcome.unhandled))
+        await onStored(outcome)
+        return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "OK")))
+    }
+}

@@ -1,0 +1,102 @@
+import AsyncHTTPClient
+import ChorusCore
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Where and as whom Chorus calls the Graph API for one business number. Pointing `baseURL` at
+/// Meta (`https://graph.facebook.com`) or at the simulator is the only difference.
+public struct GraphEndpoint: Sendable, Equatable {
+    public var baseURL: String
+    public var apiVersion: String
+    public var phoneNumberID: String
+    public var wabaID: String
+    public var accessToken: String
+
+    public init(baseURL: String, apiVersion: String, phoneNumberID: String, wabaID: String, accessToken: String) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.apiVersion = apiVersion
+        self.phoneNumberID = phoneNumberID
+        self.wabaID = wabaID
+        self.accessToken = accessToken
+    }
+}
+
+/// A failed Graph call: Meta's error code when it answered, or a network failure.
+public struct GraphError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var httpStatus: Int?
+    public var code: Int?
+    public var message: String
+    public var details: String?
+    /// True when the request may have reached Meta but no answer came back: resending could
+    /// deliver the message twice.
+    public var outcomeUnknown: Bool = false
+
+    /// Worth retrying later: throttling, Meta's 5xx, or no answer at all.
+    public var isRetryable: Bool {
+        if let code { return CloudAPIErrorCatalogue.isRetryable(code) }
+        return httpStatus == nil || (httpStatus ?? 0) >= 500 || httpStatus == 429
+    }
+
+    public var description: String { "Graph error \(code.map(String.init) ?? "-") (HTTP \(httpStatus.map(String.init) ?? "-")): \(message)" }
+}
+
+/// The Cloud API calls Chorus makes, over async-http-client.
+public struct GraphClient: Sendable {
+    let http: HTTPClient
+    let timeout: TimeAmount
+
+    public init(http: HTTPClient, timeout: TimeAmount = .seconds(20)) {
+        self.http = http
+        self.timeout = timeout
+    }
+
+    /// Sends a message body (`messaging_product` is added) and returns Meta's wamid.
+    public func sendMessage(_ endpoint: GraphEndpoint, body: JSONValue) async throws -> String {
+        var object = body.object ?? [:]
+        object["messaging_product"] = .string("whatsapp")
+        let response = try await call(endpoint, method: .POST, path: "\(endpoint.phoneNumberID)/messages", body: .object(object))
+        guard let wamid = response["messages"]?.array?.first?["id"]?.string else {
+            throw GraphError(httpStatus: 200, code: nil, message: "Meta's answer carried no message id", details: nil)
+        }
+        return wamid
+    }
+
+    /// Marks a customer's message read, optionally showing the typing indicator.
+    public func markRead(_ endpoint: GraphEndpoint, wamid: String, typing: Bool) async throws {
+        var body: [String: JSONValue] = ["messaging_product": .string("whatsapp"), "status": .string("read"),
+                                         "message_id": .string(wamid)]
+        if typing { body["typing_indicator"] = .object(["type": .string("text")]) }
+        _ = try await call(endpoint, method: .POST, path: "\(endpoint.phoneNumberID)/messages", body: .object(body))
+    }
+
+    public func call(_ endpoint: GraphEndpoint, method: HTTPMethod, path: String, body: JSONValue?) async throws -> JSONValue {
+        var request = HTTPClientRequest(url: "\(endpoint.baseURL)/\(endpoint.apiVersion)/\(path)")
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(endpoint.accessToken)")
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
+        }
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, timeout: timeout)
+        } catch {
+            // A refused or timed-out connect never carried the request; anything later might have.
+            let text = String(describing: error).lowercased()
+            let neverSent = text.contains("connect") || text.contains("refused") || text.contains("resolve")
+            var failure = GraphError(httpStatus: nil, code: nil, message: "Could not reach the Graph API: \(error)", details: nil)
+            failure.outcomeUnknown = !neverSent
+            throw failure
+        }
+        let bytes = try await response.body.collect(upTo: 8 << 20)
+        let json = (try? JSONDecoder().decode(JSONValue.self, from: Data(bytes.readableBytesView))) ?? .null
+        guard response.status.code < 400 else {
+            let error = json["error"]
+            throw GraphError(httpStatus: Int(response.status.code), code: error?["code"]?.int.map(Int.init),
+                             message: error?["message"]?.string ?? "HTTP \(response.status.code)",
+                             details: error?["error_data"]?["details"]?.string)
+        }
+        return json
+    }
+}
