@@ -81,6 +81,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "ChorusTestSupport",
+            dependencies: [
+                "ChorusCore", "ChorusStore", "ChorusServer", "ChorusSimulator", "ChorusWhatsApp",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/ChorusTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ChorusCoreTests",
             dependencies: ["ChorusCore"],
@@ -88,14 +100,15 @@ let package = Package(
         ),
         .testTarget(
             name: "ChorusStoreTests",
-            dependencies: ["ChorusStore", "ChorusCore"],
+            dependencies: ["ChorusStore", "ChorusCore", "ChorusTestSupport", .product(name: "SQLKit", package: "sql-kit")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ChorusServerTests",
             dependencies: [
-                "ChorusServer", "ChorusStore", "ChorusCore", "ChorusWhatsApp", "ChorusSimulator",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "ChorusServer", "ChorusStore", "ChorusCore", "ChorusWhatsApp", "ChorusSimulator", "ChorusTestSupport",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             resources: [.copy("Fixtures")],

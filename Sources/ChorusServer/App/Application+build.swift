@@ -14,10 +14,22 @@ public struct ChorusRuntime: Sendable {
     public let sender: OutboundSender
 }
 
-/// Builds the Hummingbird application on an open database. Every route is listed here, in
-/// sections, so this file is the map of the HTTP surface (mirrored in openapi.json).
+/// Builds the Hummingbird application on an open database.
 public func buildApplication(config: ServerConfig, db: Database, httpClient: HTTPClient,
                              logger: Logger) -> (some ApplicationProtocol, ChorusRuntime) {
+    let (router, runtime) = buildRouter(config: config, db: db, httpClient: httpClient, logger: logger)
+    var services: [any Service] = [runtime.committer]
+    if config.runSender { services.append(runtime.sender) }
+    let app = Application(router: router,
+                          configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Chorus"),
+                          services: services, logger: logger)
+    return (app, runtime)
+}
+
+/// Every route is listed here, in sections, so this function is the map of the HTTP surface
+/// (mirrored in openapi.json; a test keeps the two equal).
+public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClient,
+                        logger: Logger) -> (Router<ChorusRequestContext>, ChorusRuntime) {
     let metrics = Metrics()
     let channels = ChannelRepository(db)
     let members = MemberRepository(db)
@@ -65,10 +77,5 @@ public func buildApplication(config: ServerConfig, db: Database, httpClient: HTT
     api.get("conversations/:id/messages", use: conversations.messages)
     api.post("conversations/:id/messages", use: conversations.send)
 
-    var services: [any Service] = [committer]
-    if config.runSender { services.append(sender) }
-    let app = Application(router: router,
-                          configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Chorus"),
-                          services: services, logger: logger)
-    return (app, ChorusRuntime(db: db, metrics: metrics, committer: committer, sender: sender))
+    return (router, ChorusRuntime(db: db, metrics: metrics, committer: committer, sender: sender))
 }

@@ -1,0 +1,233 @@
+import ChorusCore
+import ChorusStore
+import ChorusTestSupport
+import SQLKit
+import Testing
+
+/// The store's behaviour, on whichever engine this run uses (scripts/test runs both).
+@Suite("Store")
+struct StoreTests {
+    @Test("runs on the engine this run asked for")
+    func engine() async throws {
+        try await TestDatabase.with { db in
+            #expect(db.dialect.rawValue == TestDatabase.engineName)
+            print("store tests on \(db.dialect.rawValue)")
+        }
+    }
+
+    @Test("migrations are recorded and running them again applies nothing")
+    func migrationsIdempotent() async throws {
+        try await TestDatabase.with { db in
+            #expect(try await Migrator(db).migrate().isEmpty)
+            let versions = try await db.read { sql in
+                try await sql.raw("SELECT version FROM schema_migrations ORDER BY version").all().map { try $0.decode(column: "version", as: Int.self) }
+            }
+            #expect(versions == [1])
+        }
+    }
+
+    @Test("a member's email is unique, whatever its case")
+    func uniqueEmail() async throws {
+        try await TestDatabase.with { db in
+            let members = MemberRepository(db)
+            _ = try await members.create(email: "Ana@Example.com", name: "Ana", passwordHash: "x", role: .admin)
+            await #expect(throws: ChorusError.self) {
+                _ = try await members.create(email: "ana@example.com", name: "Ana 2", passwordHash: "y", role: .standard)
+            }
+            #expect(try await members.list().count == 1)
+        }
+    }
+
+    @Test("a batch stores contacts, conversations and messages; a redelivered batch stores nothing new")
+    func ingestDedupe() async throws {
+        try await TestDatabase.with { db in
+            _ = try await ChannelRepository(db).add(Fixtures.channel())
+            let ingest = IngestRepository(db)
+            let batch = Fixtures.batch([Fixtures.inbound("wamid.1", from: "111"), Fixtures.inbound("wamid.2", from: "111"),
+                                        Fixtures.inbound("wamid.3", from: "222")])
+            let first = try await ingest.store(batch)
+            #expect(first.storedMessages.count == 3)
+            let again = try await ingest.store(batch)
+            #expect(again.storedMessages.isEmpty && again.duplicateMessages == 3)
+            let page = try await InboxRepository(db).conversations(scope: .all, limit: 10, cursor: nil)
+            #expect(page.items.count == 2)
+            #expect(try await count(db, "messages") == 3)
+        }
+    }
+
+    @Test("Meta's timestamp is the message time, and the newest message orders the inbox")
+    func metaTimestamp() async throws {
+        try await TestDatabase.with { db in
+            _ = try await ChannelRepository(db).add(Fixtures.channel())
+            _ = try await IngestRepository(db).store(Fixtures.batch([
+                Fixtures.inbound("late", from: "111", text: "newer", at: 1_700_000_500),
+                Fixtures.inbound("early", from: "111", text: "older", at: 1_700_000_100),
+            ]))
+            let conversation = try await InboxRepository(db).conversations(scope: .all, limit: 5, cursor: nil).items[0]
+            #expect(conversation.lastMessageAt == 1_700_000_500_000)
+            #expect(conversation.lastMessagePreview == "newer")
+            let messages = try await InboxRepository(db).messages(conversationID: conversation.id, limit: 5, cursor: nil).items
+            #expect(messages.map(\.text) == ["newer", "older"])
+            #expect(messages[0].timestamp == 1_700_000_500_000)
+        }
+    }
+
+    @Test("a batch is atomic: when any part fails, none of it is stored")
+    func atomicBatch() async throws {
+        try await TestDatabase.with { db in
+            _ = try await ChannelRepository(db).add(Fixtures.channel())
+            let ingest = IngestRepository(db)
+            _ = try await ingest.store([Fixtures.batch([Fixtures.inbound("ok.1")])])
+            // A second write in the same transaction that violates a constraint rolls back the first.
+            await #expect(throws: (any Error).self) {
+                try await db.transaction { sql in
+                    try await sql.raw("INSERT INTO labels (name, created_at) VALUES ('vip', 1)").run()
+                    try await sql.raw("INSERT INTO labels (name, created_at) VALUES ('vip', 2)").run()
+                }
+            }
+            #expect(try await count(db, "labels") == 0)
+        }
+    }
+
+    @Test("pagination walks every conversation exactly once")
+    func pagination() async throws {
+        try await TestDatabase.with { db in
+            _ = try await ChannelRepository(db).add(Fixtures.channel())
+            let messages = (0..<23).map { Fixtures.inbound("w\($0)", from: "9\($0)", at: 1_700_000_000 + Int64($0 % 5)) }
+            _ = try await IngestRepository(db).store(Fixtures.batch(messages))
+            var seen: [Int64] = []
+            var cursor: String? = nil
+            repeat {
+                let page = try await InboxRepository(db).conversations(scope: .all, limit: 5, cursor: cursor)
+                seen += page.items.map(\.id)
+                cursor = page.nextCursor
+            } while cursor != nil
+            #expect(seen.count == 23 && Set(seen).count == 23)
+            await #expect(throws: ChorusError.self) {
+                _ = try await InboxRepository(db).conversations(scope: .all, limit: 5, cursor: "garbage")
+            }
+            await #expect(throws: ChorusError.self) {
+                _ = try await InboxRepository(db).conversations(scope: .all, limit: 0, cursor: nil)
+            }
+        }
+    }
+
+    @Test("the restricted scope returns only the member's conversations, in lists and by id")
+    func scope() async throws {
+        try await TestDatabase.with { db in
+            _ = try await ChannelRepository(db).add(Fixtures.channel())
+            let rita = try await MemberRepository(db).create(email: "rita@x.io", name: "Rita", passwordHash: "x", role: .restricted)
+            _ = try await IngestRepository(db).store(Fixtures.batch([Fixtures.inbound("a", from: "1"), Fixtures.inbound("b", from: "2")]))
+            let all = try await InboxRepository(db).conversations(scope: .all, limit: 10, cursor: nil).items
+            try await db.transaction { sql in
+                try await sql.raw("UPDATE conversations SET assignee_id = \(bind: rita.id) WHERE id = \(bind: all[0].id)").run()
+            }
+            let mine = try await InboxRepository(db).conversations(scope: .assignedTo(memberID: rita.id), limit: 10, cursor: nil).items
+            #expect(mine.map(\.id) == [all[0].id])
+            #expect(try await InboxRepository(db).conversation(id: all[1].id, scope: .assignedTo(memberID: rita.id)) == nil)
+            #expect(try await InboxRepository(db).conversation(id: all[0].id, scope: .assignedTo(memberID: rita.id)) != nil)
+        }
+    }
+
+    @Test("statuses move forward only, and a status that races ahead of the send is applied later")
+    func statuses() async throws {
+        try await TestDatabase.with { db in
+            _ = try await ChannelRepository(db).add(Fixtures.channel())
+            _ = try await IngestRepository(db).store(Fixtures.batch([Fixtures.inbound("in.1")]))
+            let conversation = try await InboxRepository(db).conversations(scope: .all, limit: 1, cursor: nil).items[0]
+            let outbox = OutboxRepository(db)
+            let queued = try await outbox.enqueue(.init(conversationID: conversation.id, senderMemberID: nil, type: "text",
+                                                        text: "hi", content: .object(["body": .string("hi")])))
+            #expect(queued.status == .queued)
+            let jobs = try await outbox.claimDue(limit: 10)
+            #expect(jobs.map(\.messageID) == [queued.id])
+            // The delivered status arrives before the sender recorded the wamid.
+            _ = try await IngestRepository(db).store(Fixtures.batch(statuses: [Fixtures.status("out.1", .delivered)]))
+            try await outbox.markSent(messageID: queued.id, wamid: "out.1")
+            #expect(try await InboxRepository(db).message(id: queued.id)?.status == .delivered)
+            _ = try await IngestRepository(db).store(Fixtures.batch(statuses: [Fixtures.status("out.1", .read)]))
+            _ = try await IngestRepository(db).store(Fixtures.batch(statuses: [Fixtures.status("out.1", .sent)]))
+            #expect(try await InboxRepository(db).message(id: queued.id)?.status == .read)
+            let duplicate = try await IngestRepository(db).store(Fixtures.batch(statuses: [Fixtures.status("out.1", .read)]))
+            #expect(duplicate.duplicateStatuses == 1)
+        }
+    }
+
+    @Test("a failed status stores Meta's error and an explanation for the agent")
+    func failedStatus() async throws {
+        try await TestDatabase.with { db in
+            _ = try await ChannelRepository(db).add(Fixtures.channel())
+            _ = try await IngestRepository(db).store(Fixtures.batch([Fixtures.inbound("in.1")]))
+            let conversation = try await InboxRepository(db).conversations(scope: .all, limit: 1, cursor: nil).items[0]
+            let outbox = OutboxRepository(db)
+            let queued = try await outbox.enqueue(.init(conversationID: conversation.id, senderMemberID: nil, type: "text",
+                                                        text: "hi", content: .object(["body": .string("hi")])))
+            _ = try await outbox.claimDue(limit: 1)
+            try await outbox.markSent(messageID: queued.id, wamid: "out.f")
+            _ = try await IngestRepository(db).store(Fixtures.batch(statuses: [Fixtures.status("out.f", .failed, errorCode: 131047)]))
+            let message = try await InboxRepository(db).message(id: queued.id)
+            #expect(message?.status == .failed)
+            #expect(message?.error?.code == 131047)
+            #expect(message?.error?.hint?.contains("template") == true)
+        }
+    }
+
+    @Test("a send interrupted by a crash is marked unknown, never resent")
+    func reconcile() async throws {
+        try await TestDatabase.with { db in
+            _ = try await ChannelRepository(db).add(Fixtures.channel())
+            _ = try await IngestRepository(db).store(Fixtures.batch([Fixtures.inbound("in.1")]))
+            let conversation = try await InboxRepository(db).conversations(scope: .all, limit: 1, cursor: nil).items[0]
+            let outbox = OutboxRepository(db)
+            let queued = try await outbox.enqueue(.init(conversationID: conversation.id, senderMemberID: nil, type: "text",
+                                                        text: "hi", content: .object(["body": .string("hi")]), clientKey: "k1"))
+            let again = try await outbox.enqueue(.init(conversationID: conversation.id, senderMemberID: nil, type: "text",
+                                                       text: "hi", content: .object(["body": .string("hi")]), clientKey: "k1"))
+            #expect(again.id == queued.id)
+            _ = try await outbox.claimDue(limit: 1)       // now `sending` … and the process dies
+            #expect(try await outbox.reconcileInterruptedSends() == 1)
+            #expect(try await InboxRepository(db).message(id: queued.id)?.status == .unknown)
+            #expect(try await outbox.claimDue(limit: 10).isEmpty)
+        }
+    }
+
+    @Test("a 5th device evicts the earliest one")
+    func deviceCap() async throws {
+        try await TestDatabase.with { db in
+            let member = try await MemberRepository(db).create(email: "d@x.io", name: "D", passwordHash: "x", role: .standard)
+            let devices = DeviceRepository(db)
+            for index in 0..<4 {
+                let created = try await devices.create(.init(memberID: member.id, tokenHash: "t\(index)", deviceClass: .desktop), cap: 4)
+                #expect(created.evicted.isEmpty)
+            }
+            let fifth = try await devices.create(.init(memberID: member.id, tokenHash: "t4", deviceClass: .mobile), cap: 4)
+            #expect(fifth.evicted.count == 1)
+            #expect(try await devices.lookup(tokenHash: "t0") == .revoked(reason: "device_evicted"))
+            #expect(try await devices.list(memberID: member.id).count == 4)
+        }
+    }
+
+    @Test("identities are linked when a BSUID and a phone number arrive together")
+    func identityLinking() async throws {
+        try await TestDatabase.with { db in
+            _ = try await ChannelRepository(db).add(Fixtures.channel())
+            var byPhone = Fixtures.inbound("p.1", from: "15550009999")
+            byPhone.customer = CustomerIdentity(waID: "15550009999", userID: nil, name: "Kim")
+            var byBoth = Fixtures.inbound("p.2", from: "15550009999")
+            byBoth.customer = CustomerIdentity(waID: "15550009999", userID: "US.123", name: "Kim")
+            var byUserOnly = Fixtures.inbound("p.3")
+            byUserOnly.customer = CustomerIdentity(waID: nil, userID: "US.123", username: "kim")
+            _ = try await IngestRepository(db).store(Fixtures.batch([byPhone, byBoth, byUserOnly]))
+            let conversations = try await InboxRepository(db).conversations(scope: .all, limit: 5, cursor: nil).items
+            #expect(conversations.count == 1)
+            #expect(conversations[0].contact.userId == "US.123" && conversations[0].contact.waId == "15550009999")
+            #expect(conversations[0].contact.username == "kim")
+        }
+    }
+
+    func count(_ db: Database, _ table: String) async throws -> Int {
+        try await db.read { sql in
+            try await sql.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table)").first()!.decode(column: "n", as: Int.self)
+        }
+    }
+}
