@@ -126,4 +126,18 @@ public struct MessageErrorInfo: Sendable, Codable, Equatable {
 public struct Page<Item: Sendable & Codable & Equatable>: Sendable, Codable, Equatable {
     public var items: [Item]
     public var nextCursor: String?
+
+    enum CodingKeys: String, CodingKey { case items, nextCursor }
+
+    public init(items: [Item], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+
+    /// `nextCursor` is always present: `null` says "no more pages" explicitly.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(items, forKey: .items)
+        try container.encode(nextCursor, forKey: .nextCursor)
+    }
 }
