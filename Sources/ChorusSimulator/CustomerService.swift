@@ -9,7 +9,11 @@ struct CustomerService: Service {
 
     func run() async throws {
         let config = simulator.config
-        guard config.customers > 0, config.customerRate > 0 else { return }
+        guard config.customers > 0, config.customerRate > 0 else {
+            // A service that returns would stop the whole group: idle until shutdown instead.
+            try? await gracefulShutdown()
+            return
+        }
         let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1,
                             8, 6, 0, 0, 0, 0x1F, 0x15, 0xC4, 0x89, 0, 0, 0, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF,
                             0xC0, 0xF0, 0x1F, 0, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44,

@@ -1,0 +1,127 @@
+import ChorusCore
+import ChorusStore
+import ChorusTestSupport
+import Foundation
+import SQLKit
+import Testing
+
+/// The `chorus` executable itself, run as a newcomer or an operator would.
+@Suite("chorus command line")
+struct CommandLineTests {
+    /// The built executable sits beside this test target's resource bundle.
+    static var executable: String {
+        Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("chorus").path
+    }
+
+    struct Run {
+        var status: Int32
+        var output: String
+    }
+
+    static func environment(_ config: DatabaseConfig, dataDirectory: String) -> [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        env["CHORUS_DATA_DIR"] = dataDirectory
+        switch config {
+        case .sqlite(let path, _): env["CHORUS_DATABASE_URL"] = "sqlite://" + path
+        case .postgres(let url):
+            env["CHORUS_DATABASE_URL"] = "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database ?? "postgres")"
+        }
+        return env
+    }
+
+    static func run(_ arguments: [String], env: [String: String]) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = env
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    }
+
+    @Test("`chorus --help` lists every command")
+    func help() throws {
+        let run = try Self.run(["--help"], env: ProcessInfo.processInfo.environment)
+        #expect(run.status == 0)
+        for command in ["serve", "demo", "migrate", "admin", "channel", "sim"] { #expect(run.output.contains(command)) }
+    }
+
+    @Test("admin create twice with one email fails with a clear message and exit code 1; weak passwords too")
+    func adminCreate() async throws {
+        let (config, cleanup) = try await TestDatabase.config()
+        defer { Task { await cleanup() } }
+        let env = Self.environment(config, dataDirectory: NSTemporaryDirectory())
+        let create = ["admin", "create", "--email", "boss@example.com", "--password", "a-long-enough-secret", "--name", "Boss"]
+        let first = try Self.run(create, env: env)
+        #expect(first.status == 0, "\(first.output)")
+        let second = try Self.run(create, env: env)
+        #expect(second.status == 1)
+        #expect(second.output.contains("already exists"))
+        let weak = try Self.run(["admin", "create", "--email", "x@example.com", "--password", "short", "--name", "X"], env: env)
+        #expect(weak.status == 1)
+        #expect(weak.output.contains("at least 10 characters"))
+        let migrate = try Self.run(["migrate"], env: env)
+        #expect(migrate.status == 0 && migrate.output.contains("up to date"))
+    }
+
+    @Test("channel add and list")
+    func channels() async throws {
+        let (config, cleanup) = try await TestDatabase.config()
+        defer { Task { await cleanup() } }
+        let env = Self.environment(config, dataDirectory: NSTemporaryDirectory())
+        let add = ["channel", "add", "--phone-number-id", "123456", "--waba-id", "654321", "--display-number", "+1 555 0199",
+                   "--access-token", "t", "--app-secret", "s", "--verify-token", "v", "--graph-url", "http://127.0.0.1:9"]
+        #expect(try Self.run(add, env: env).status == 0)
+        let again = try Self.run(add, env: env)
+        #expect(again.status == 1 && again.output.contains("already exists"))
+        let list = try Self.run(["channel", "list"], env: env)
+        #expect(list.output.contains("123456") && list.output.contains("+1 555 0199"))
+    }
+
+    @Test("SIGTERM during requests exits 0 and leaves the database intact")
+    func gracefulShutdown() async throws {
+        let (config, cleanup) = try await TestDatabase.config()
+        defer { Task { await cleanup() } }
+        let port = try await freePort()
+        var env = Self.environment(config, dataDirectory: NSTemporaryDirectory())
+        env["CHORUS_PORT"] = String(port)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.arguments = ["serve"]
+        process.environment = env
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+
+        let client = TestClient(base: "http://127.0.0.1:\(port)")
+        for _ in 0..<200 where (try? await client.status("/healthz")) != 200 { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(try await client.status("/healthz") == 200)
+        // Keep requests in flight, then ask it to stop.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 {
+                group.addTask { for _ in 0..<50 { _ = try? await client.status("/healthz") } }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            process.terminate()  // SIGTERM
+            try await group.waitForAll()
+        }
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+        try await client.shutdown()
+
+        if case .sqlite = config {
+            let ok = try await Database.withDatabase(config, logger: TestDatabase.logger) { db in
+                try await db.read { sql in try await sql.raw("PRAGMA integrity_check").first()!.decode(column: "integrity_check", as: String.self) }
+            }
+            #expect(ok == "ok")
+        } else {
+            let healthy = try await Database.withDatabase(config, logger: TestDatabase.logger) { db in await db.ping() }
+            #expect(healthy)
+        }
+    }
+}
