@@ -29,23 +29,43 @@ struct CommandLineTests {
         return env
     }
 
-    static func run(_ arguments: [String], env: [String: String]) throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = env
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    /// Runs the executable to completion. The blocking reads and waits happen on a dispatch
+    /// thread, never on Swift concurrency's small cooperative pool (blocking it stalls every test).
+    static func run(_ arguments: [String], env: [String: String]) async throws -> Run {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                do {
+                    let process = Process()
+                    process.executableURL = URL(fileURLWithPath: executable)
+                    process.arguments = arguments
+                    process.environment = env
+                    let pipe = Pipe()
+                    process.standardOutput = pipe
+                    process.standardError = pipe
+                    try process.run()
+                    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                    process.waitUntilExit()
+                    continuation.resume(returning: Run(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self)))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+
+    /// Waits for a started process without blocking the cooperative pool.
+    static func waitForExit(_ process: Process) async {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                process.waitUntilExit()
+                continuation.resume()
+            }
+        }
     }
 
     @Test("`chorus --help` lists every command")
-    func help() throws {
-        let run = try Self.run(["--help"], env: ProcessInfo.processInfo.environment)
+    func help() async throws {
+        let run = try await Self.run(["--help"], env: ProcessInfo.processInfo.environment)
         #expect(run.status == 0)
         for command in ["serve", "demo", "migrate", "admin", "channel", "sim"] { #expect(run.output.contains(command)) }
     }
@@ -56,15 +76,15 @@ struct CommandLineTests {
         defer { Task { await cleanup() } }
         let env = Self.environment(config, dataDirectory: NSTemporaryDirectory())
         let create = ["admin", "create", "--email", "boss@example.com", "--password", "a-long-enough-secret", "--name", "Boss"]
-        let first = try Self.run(create, env: env)
+        let first = try await Self.run(create, env: env)
         #expect(first.status == 0, "\(first.output)")
-        let second = try Self.run(create, env: env)
+        let second = try await Self.run(create, env: env)
         #expect(second.status == 1)
         #expect(second.output.contains("already exists"))
-        let weak = try Self.run(["admin", "create", "--email", "x@example.com", "--password", "short", "--name", "X"], env: env)
+        let weak = try await Self.run(["admin", "create", "--email", "x@example.com", "--password", "short", "--name", "X"], env: env)
         #expect(weak.status == 1)
         #expect(weak.output.contains("at least 10 characters"))
-        let migrate = try Self.run(["migrate"], env: env)
+        let migrate = try await Self.run(["migrate"], env: env)
         #expect(migrate.status == 0 && migrate.output.contains("up to date"))
     }
 
@@ -75,10 +95,10 @@ struct CommandLineTests {
         let env = Self.environment(config, dataDirectory: NSTemporaryDirectory())
         let add = ["channel", "add", "--phone-number-id", "123456", "--waba-id", "654321", "--display-number", "+1 555 0199",
                    "--access-token", "t", "--app-secret", "s", "--verify-token", "v", "--graph-url", "http://127.0.0.1:9"]
-        #expect(try Self.run(add, env: env).status == 0)
-        let again = try Self.run(add, env: env)
+        #expect(try await Self.run(add, env: env).status == 0)
+        let again = try await Self.run(add, env: env)
         #expect(again.status == 1 && again.output.contains("already exists"))
-        let list = try Self.run(["channel", "list"], env: env)
+        let list = try await Self.run(["channel", "list"], env: env)
         #expect(list.output.contains("123456") && list.output.contains("+1 555 0199"))
     }
 
@@ -100,16 +120,21 @@ struct CommandLineTests {
         let client = TestClient(base: "http://127.0.0.1:\(port)")
         for _ in 0..<200 where (try? await client.status("/healthz")) != 200 { try await Task.sleep(for: .milliseconds(50)) }
         #expect(try await client.status("/healthz") == 200)
-        // Keep requests in flight, then ask it to stop.
+        // Keep requests in flight, then ask it to stop. Each loop ends at its first refused
+        // request: once the server has stopped listening there is nothing left to drain.
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<4 {
-                group.addTask { for _ in 0..<50 { _ = try? await client.status("/healthz") } }
+                group.addTask {
+                    for _ in 0..<200 {
+                        guard (try? await client.status("/healthz")) == 200 else { return }
+                    }
+                }
             }
             try await Task.sleep(for: .milliseconds(100))
             process.terminate()  // SIGTERM
             try await group.waitForAll()
         }
-        process.waitUntilExit()
+        await Self.waitForExit(process)
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0)
         try await client.shutdown()

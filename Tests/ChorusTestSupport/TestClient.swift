@@ -9,7 +9,7 @@ public struct TestClient: Sendable {
     public init(base: String) { self.base = base }
 
     public func status(_ path: String) async throws -> Int {
-        let response = try await http.execute(HTTPClientRequest(url: base + path), timeout: .seconds(5))
+        let response = try await http.execute(HTTPClientRequest(url: base + path), timeout: .seconds(2))
         _ = try await response.body.collect(upTo: 1 << 20)
         return Int(response.status.code)
     }

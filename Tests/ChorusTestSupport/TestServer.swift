@@ -177,11 +177,16 @@ public struct TestFailure: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// A port nobody listens on right now, found by binding port 0 and closing again.
+/// A port nobody listens on right now. Picked below Linux's ephemeral range (32768+), so the
+/// outgoing connections of parallel tests cannot take it between this check and the bind.
 public func freePort() async throws -> Int {
-    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-        .bind(host: "127.0.0.1", port: 0).get()
-    let port = channel.localAddress?.port ?? 0
-    try await channel.close()
-    return port
+    for _ in 0..<100 {
+        let candidate = Int.random(in: 20_000..<32_000)
+        if let channel = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: candidate).get() {
+            try await channel.close()
+            return candidate
+        }
+    }
+    throw TestFailure("no free port found")
 }
