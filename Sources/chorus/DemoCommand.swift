@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import AsyncHTTPClient
 import ChorusCore
@@ -75,20 +76,21 @@ struct Demo: AsyncParsableCommand {
     }
 
     static func printWelcome(port: Int, simPort: Int, dataDirectory: String) {
-        print("""
+        var text = """
 
         ┌─ Chorus demo ─────────────────────────────────────────────────────────
-        │ Open        http://127.0.0.1:\(port)/
+        │ Chorus      http://127.0.0.1:\(port)   (health: /healthz, metrics: /metrics)
         │ API         http://127.0.0.1:\(port)/api/v1   (OpenAPI: /openapi.json)
         │ Simulator   http://127.0.0.1:\(simPort)   (Meta's Graph API, simulated)
         │ Data        \(dataDirectory)
         │
         │ Sign in (password for everyone: \(demoPassword)):
-        """)
+
+        """
         for person in people {
-            print("│   \(person.role.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(person.email)")
+            text += "│   \(person.role.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(person.email)\n"
         }
-        print("""
+        text += """
         │
         │ Try:  curl -s -X POST localhost:\(port)/api/v1/sessions \\
         │         -d '{"email":"admin@demo.chorus","password":"\(demoPassword)"}'
@@ -96,6 +98,9 @@ struct Demo: AsyncParsableCommand {
         │
         │ Simulated customers are writing. Press Ctrl-C to stop.
         └───────────────────────────────────────────────────────────────────────
-        """)
+
+        """
+        // Written unbuffered, so it shows at once even when stdout is a pipe.
+        FileHandle.standardOutput.write(Data(text.utf8))
     }
 }

@@ -8,23 +8,12 @@ import Testing
 /// Chorus and the simulator talking real HTTP both ways: signed webhooks in, Graph API calls out.
 @Suite("Outbound through the simulator")
 struct OutboundTests {
-    func conversationID(_ server: TestServer, token: String, waID: String) async throws -> Int64 {
-        var id: Int64? = nil
-        try await server.eventually(10, "the customer's conversation") {
-            let list = try await server.request("GET", "/api/v1/conversations", token: token)
-            return list.body["items"]?.array?.contains { $0["contact"]?["waId"]?.string == waID } == true
-        }
-        let list = try await server.request("GET", "/api/v1/conversations", token: token)
-        id = list.body["items"]!.array!.first { $0["contact"]?["waId"]?.string == waID }!["id"]!.int!
-        return id!
-    }
-
     @Test("a customer writes, an agent replies, the simulator receives it, and the ticks move to read")
     func replyRoundTrip() async throws {
         try await TestServer.with(simulator: true) { server in
             let (_, token) = try await server.member(.standard)
             _ = try await server.customerWrites("Where is my order? 我的订单在哪里？", from: "15550101010", name: "Mei")
-            let id = try await conversationID(server, token: token, waID: "15550101010")
+            let id = try await server.conversationID(token: token, waID: "15550101010")
             let inbound = try await server.request("GET", "/api/v1/conversations/\(id)/messages", token: token)
             #expect(inbound.body["items"]?.array?.first?["text"]?.string == "Where is my order? 我的订单在哪里？")
 
@@ -51,7 +40,7 @@ struct OutboundTests {
         try await TestServer.with(simulator: true) { server in
             let (_, token) = try await server.member(.standard)
             _ = try await server.customerWrites("hello", from: "15550102020")
-            let id = try await conversationID(server, token: token, waID: "15550102020")
+            let id = try await server.conversationID(token: token, waID: "15550102020")
             try await server.db.transaction { sql in
                 try await sql.raw("UPDATE conversations SET last_inbound_at = \(bind: Clock.nowMillis() - 25 * 3600 * 1000) WHERE id = \(bind: id)").run()
             }
@@ -82,7 +71,7 @@ struct OutboundTests {
                 Fixtures.inbound("x.1", from: "15550103030", phoneNumberID: server.simulatorConfig!.phoneNumberID,
                                  at: Int64(Date().timeIntervalSince1970))]))
             let (_, token) = try await server.member(.standard)
-            let id = try await conversationID(server, token: token, waID: "15550103030")
+            let id = try await server.conversationID(token: token, waID: "15550103030")
             let sent = try await server.request("POST", "/api/v1/conversations/\(id)/messages", token: token,
                                                 json: .object(["text": .string("hello?")]))
             let messageID = sent.body["id"]!.int!
@@ -102,7 +91,7 @@ struct OutboundTests {
         try await TestServer.with(simulator: true) { server in
             let (_, token) = try await server.member(.standard)
             _ = try await server.customerWrites("hi", from: "15550104040")
-            let id = try await conversationID(server, token: token, waID: "15550104040")
+            let id = try await server.conversationID(token: token, waID: "15550104040")
             let cases: [(JSONValue, String)] = [
                 (.object(["text": .string("   ")]), "empty_message"),
                 (.object(["text": .string(String(repeating: "a", count: 4097))]), "text_too_long"),

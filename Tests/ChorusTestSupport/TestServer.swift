@@ -160,6 +160,16 @@ public struct TestServer: Sendable {
         return id
     }
 
+    /// Waits until the customer's conversation is listed for `token`, and returns its id.
+    public func conversationID(token: String, waID: String) async throws -> Int64 {
+        try await eventually(10, "the conversation of \(waID)") {
+            let list = try await request("GET", "/api/v1/conversations", token: token)
+            return list.body["items"]?.array?.contains { $0["contact"]?["waId"]?.string == waID } == true
+        }
+        let list = try await request("GET", "/api/v1/conversations", token: token)
+        return list.body["items"]!.array!.first { $0["contact"]?["waId"]?.string == waID }!["id"]!.int!
+    }
+
     /// Polls until `condition` holds (at most `seconds`).
     public func eventually(_ seconds: Double = 10, _ what: String,
                            _ condition: @Sendable () async throws -> Bool) async throws {

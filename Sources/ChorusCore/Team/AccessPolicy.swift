@@ -29,6 +29,7 @@ public enum Action: Sendable, Equatable {
     case viewChannels
     case manageChannels
     case manageMembers
+    case editBusinessProfile
 }
 
 /// The one permission decision (ARCHITECTURE.md): every route asks it before touching data.
@@ -54,6 +55,9 @@ public enum AccessPolicy {
         case .manageMembers:
             return actor.permissions.contains(.manageMembers)
                 ? .allow : .deny("Only members who may manage members can do this.")
+        case .editBusinessProfile:
+            return actor.permissions.contains(.editBusinessProfile)
+                ? .allow : .deny("Only members with the Edit Business Profile permission can change the profile.")
         }
     }
 

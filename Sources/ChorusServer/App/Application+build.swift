@@ -12,6 +12,7 @@ public struct ChorusRuntime: Sendable {
     public let metrics: Metrics
     public let committer: GroupCommitter
     public let sender: OutboundSender
+    public let templateSync: TemplateSync
 }
 
 /// Builds the Hummingbird application on an open database.
@@ -19,7 +20,7 @@ public func buildApplication(config: ServerConfig, db: Database, httpClient: HTT
                              logger: Logger) -> (some ApplicationProtocol, ChorusRuntime) {
     let (router, runtime) = buildRouter(config: config, db: db, httpClient: httpClient, logger: logger)
     var services: [any Service] = [runtime.committer]
-    if config.runSender { services.append(runtime.sender) }
+    if config.runSender { services += [runtime.sender, runtime.templateSync] }
     let app = Application(router: router,
                           configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Chorus"),
                           services: services, logger: logger)
@@ -36,9 +37,12 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
     let devices = DeviceRepository(db)
     let inbox = InboxRepository(db)
     let outbox = OutboxRepository(db)
+    let templates = TemplateRepository(db)
+    let graph = GraphClient(http: httpClient)
     let committer = GroupCommitter(ingest: IngestRepository(db))
-    let sender = OutboundSender(outbox: outbox, channels: channels, graph: GraphClient(http: httpClient),
+    let sender = OutboundSender(outbox: outbox, channels: channels, graph: graph,
                                 config: config, metrics: metrics, logger: logger)
+    let templateSync = TemplateSync(channels: channels, templates: templates, graph: graph, logger: logger)
 
     let router = Router(context: ChorusRequestContext.self)
     router.addMiddleware {
@@ -70,12 +74,22 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
 
     let channelAPI = ChannelController(channels: channels)
     api.get("channels", use: channelAPI.list)
+    let profiles = ProfileController(channels: channels, graph: graph)
+    api.get("channels/:id/profile", use: profiles.get)
+    api.put("channels/:id/profile", use: profiles.update)
+
+    let templateAPI = TemplateController(templates: templates, sync: templateSync)
+    api.get("templates", use: templateAPI.list)
+    api.post("templates/sync", use: templateAPI.syncNow)
 
     let conversations = ConversationController(inbox: inbox, outbox: outbox, onEnqueued: { sender.kick() })
     api.get("conversations", use: conversations.list)
     api.get("conversations/:id", use: conversations.get)
     api.get("conversations/:id/messages", use: conversations.messages)
     api.post("conversations/:id/messages", use: conversations.send)
+    let receipts = ReadReceiptController(inbox: inbox, channels: channels, graph: graph)
+    api.post("conversations/:id/read", use: receipts.markRead)
+    api.post("conversations/:id/typing", use: receipts.typing)
 
-    return (router, ChorusRuntime(db: db, metrics: metrics, committer: committer, sender: sender))
+    return (router, ChorusRuntime(db: db, metrics: metrics, committer: committer, sender: sender, templateSync: templateSync))
 }

@@ -46,8 +46,11 @@ public final class OutboundSender: Service, Sendable {
         }
     }
 
-    /// Waits up to 200 ms, waking within 10 ms of a kick.
+    /// Waits up to 200 ms, waking within 10 ms of a kick; refreshes the queue-depth gauge.
     private func idle() async {
+        if let depth = try? await outbox.queueDepth() {
+            metrics.set("chorus_outbound_queue_depth", to: Double(depth))
+        }
         for _ in 0..<20 {
             if kicked.withLock({ let was = $0; $0 = false; return was }) { return }
             try? await Task.sleep(for: .milliseconds(10))

@@ -147,3 +147,18 @@ enum MessageRows {
             error: error)
     }
 }
+
+extension InboxRepository {
+    /// The customer's latest message: what mark-as-read and the typing indicator refer to.
+    public func latestInbound(conversationID: Int64) async throws -> (channelID: Int64, wamid: String)? {
+        try await db.read { sql in
+            guard let row = try await sql.raw("""
+                SELECT channel_id, wamid FROM messages
+                WHERE conversation_id = \(bind: conversationID) AND direction = 'inbound' AND wamid IS NOT NULL
+                    AND type NOT IN ('reaction', 'system', 'revoke', 'edit')
+                ORDER BY meta_timestamp DESC, id DESC LIMIT 1
+                """).first() else { return nil }
+            return (try row.decode(column: "channel_id", as: Int64.self), try row.decode(column: "wamid", as: String.self))
+        }
+    }
+}

@@ -113,6 +113,9 @@ public struct IngestRepository: Sendable {
         }
 
         for other in batch.others {
+            if other.field == "message_template_status_update", let wabaID = other.wabaID {
+                try await TemplateRepository.applyStatusUpdate(wabaID: wabaID, value: other.raw, now: now, sql)
+            }
             try await recordUnhandled(other, now: now, sql)
             outcome.unhandled += 1
         }

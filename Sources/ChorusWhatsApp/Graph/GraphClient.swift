@@ -70,8 +70,26 @@ public struct GraphClient: Sendable {
         _ = try await call(endpoint, method: .POST, path: "\(endpoint.phoneNumberID)/messages", body: .object(body))
     }
 
+    /// Every template of the number's WABA, following Meta's `paging.next` links.
+    public func listTemplates(_ endpoint: GraphEndpoint, pageSize: Int = 100) async throws -> [JSONValue] {
+        var templates: [JSONValue] = []
+        var next: String? = "\(endpoint.baseURL)/\(endpoint.apiVersion)/\(endpoint.wabaID)/message_templates?limit=\(pageSize)"
+        var pages = 0
+        while let url = next, pages < 1000 {
+            let page = try await call(endpoint, method: .GET, url: url, body: nil)
+            templates += page["data"]?.array ?? []
+            next = page["paging"]?["next"]?.string
+            pages += 1
+        }
+        return templates
+    }
+
     public func call(_ endpoint: GraphEndpoint, method: HTTPMethod, path: String, body: JSONValue?) async throws -> JSONValue {
-        var request = HTTPClientRequest(url: "\(endpoint.baseURL)/\(endpoint.apiVersion)/\(path)")
+        try await call(endpoint, method: method, url: "\(endpoint.baseURL)/\(endpoint.apiVersion)/\(path)", body: body)
+    }
+
+    public func call(_ endpoint: GraphEndpoint, method: HTTPMethod, url: String, body: JSONValue?) async throws -> JSONValue {
+        var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(endpoint.accessToken)")
         if let body {
