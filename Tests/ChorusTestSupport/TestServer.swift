@@ -32,12 +32,13 @@ public struct TestServer: Sendable {
         do {
             try await TestDatabase.with { db in
                 let port = try await freePort()
-                var config = ServerConfig(port: port, database: .sqlite(path: "", synchronous: .full))
+                let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-data-\(port)-\(UUID().uuidString)").path
+                var config = ServerConfig(port: port, dataDirectory: dataDirectory, database: .sqlite(path: "", synchronous: .full))
                 config.bcryptCost = 4
                 configure(&config)
                 let (router, runtime) = buildRouter(config: config, db: db, httpClient: http, logger: logger)
                 var services: [any Service] = [runtime.committer]
-                if config.runSender { services.append(runtime.sender) }
+                if config.runSender { services += [runtime.sender, runtime.mediaFetcher] }
                 let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
                                       services: services, logger: logger)
                 var all: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]
@@ -103,6 +104,7 @@ public struct TestServer: Sendable {
         public let body: JSONValue
         public let text: String
         public let headers: [String: String]
+        public let data: Data
     }
 
     public func request(_ method: String, _ path: String, token: String? = nil, json: JSONValue? = nil,
@@ -128,7 +130,8 @@ public struct TestServer: Sendable {
         let json = (try? JSONDecoder().decode(JSONValue.self, from: Data(bytes.readableBytesView))) ?? .null
         var responseHeaders: [String: String] = [:]
         for header in response.headers { responseHeaders[header.name.lowercased()] = header.value }
-        return Reply(status: Int(response.status.code), body: json, text: text, headers: responseHeaders)
+        return Reply(status: Int(response.status.code), body: json, text: text, headers: responseHeaders,
+                     data: Data(bytes.readableBytesView))
     }
 
     // MARK: members

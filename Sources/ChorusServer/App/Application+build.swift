@@ -13,6 +13,7 @@ public struct ChorusRuntime: Sendable {
     public let committer: GroupCommitter
     public let sender: OutboundSender
     public let templateSync: TemplateSync
+    public let mediaFetcher: MediaFetcher
 }
 
 /// Builds the Hummingbird application on an open database.
@@ -20,7 +21,7 @@ public func buildApplication(config: ServerConfig, db: Database, httpClient: HTT
                              logger: Logger) -> (some ApplicationProtocol, ChorusRuntime) {
     let (router, runtime) = buildRouter(config: config, db: db, httpClient: httpClient, logger: logger)
     var services: [any Service] = [runtime.committer]
-    if config.runSender { services += [runtime.sender, runtime.templateSync] }
+    if config.runSender { services += [runtime.sender, runtime.templateSync, runtime.mediaFetcher] }
     let app = Application(router: router,
                           configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Chorus"),
                           services: services, logger: logger)
@@ -42,6 +43,8 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
     let committer = GroupCommitter(ingest: IngestRepository(db))
     let sender = OutboundSender(outbox: outbox, channels: channels, graph: graph,
                                 config: config, metrics: metrics, logger: logger)
+    let files = MediaFiles(dataDirectory: config.dataDirectory)
+    let mediaFetcher = MediaFetcher(media: MediaRepository(db), channels: channels, graph: graph, files: files, logger: logger)
     let templateSync = TemplateSync(channels: channels, templates: templates, graph: graph, logger: logger)
 
     let router = Router(context: ChorusRequestContext.self)
@@ -87,9 +90,11 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
     api.get("conversations/:id", use: conversations.get)
     api.get("conversations/:id/messages", use: conversations.messages)
     api.post("conversations/:id/messages", use: conversations.send)
+    let mediaAPI = MediaController(media: MediaRepository(db), files: files)
+    api.get("media/:id", use: mediaAPI.get)
     let receipts = ReadReceiptController(inbox: inbox, channels: channels, graph: graph)
     api.post("conversations/:id/read", use: receipts.markRead)
     api.post("conversations/:id/typing", use: receipts.typing)
 
-    return (router, ChorusRuntime(db: db, metrics: metrics, committer: committer, sender: sender, templateSync: templateSync))
+    return (router, ChorusRuntime(db: db, metrics: metrics, committer: committer, sender: sender, templateSync: templateSync, mediaFetcher: mediaFetcher))
 }

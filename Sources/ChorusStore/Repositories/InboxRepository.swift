@@ -122,7 +122,7 @@ public struct InboxRepository: Sendable {
 enum MessageRows {
     static let columns = """
         id, conversation_id, wamid, direction, type, status, text, content, reply_to_wamid, sender_member_id,
-        meta_timestamp, error_code, error_title, error_details, error_hint
+        meta_timestamp, error_code, error_title, error_details, error_hint, media_ref, media_status
         """
 
     static func decode(_ row: any SQLRow) throws -> MessageRecord {
@@ -144,7 +144,9 @@ enum MessageRows {
             replyToWamid: try row.decode(column: "reply_to_wamid", as: String?.self),
             senderMemberId: try row.decode(column: "sender_member_id", as: Int64?.self),
             timestamp: try row.decode(column: "meta_timestamp", as: Int64.self),
-            error: error)
+            error: error,
+            mediaRef: try row.decode(column: "media_ref", as: Int64?.self),
+            mediaStatus: try row.decode(column: "media_status", as: String?.self))
     }
 }
 

@@ -51,11 +51,13 @@ public struct IngestRepository: Sendable {
                                                                       at: message.timestampMillis, now: now, sql)
             let inserted = try await sql.raw("""
                 INSERT INTO messages (channel_id, conversation_id, dedupe_key, wamid, direction, type, status, text,
-                    content, reply_to_wamid, media_id, meta_timestamp, created_at, updated_at)
+                    content, reply_to_wamid, media_id, media_status, meta_timestamp, created_at, updated_at)
                 VALUES (\(bind: channelID), \(bind: conversationID), \(bind: message.dedupeKey), \(bind: message.wamid),
                     \(bind: message.direction.rawValue), \(bind: message.type),
                     \(bind: message.direction == .inbound ? "received" : "sent"), \(bind: message.text), \(bind: JSONText.encode(message.raw)),
-                    \(bind: message.replyToWamid), \(bind: message.mediaID), \(bind: message.timestampMillis),
+                    \(bind: message.replyToWamid), \(bind: message.mediaID),
+                    \(bind: message.mediaID != nil && message.direction == .inbound ? "pending" : nil),
+                    \(bind: message.timestampMillis),
                     \(bind: now), \(bind: now))
                 ON CONFLICT (channel_id, dedupe_key) DO NOTHING
                 RETURNING id

@@ -113,6 +113,10 @@ public struct MessageRecord: Sendable, Codable, Equatable {
     public var senderMemberId: Int64?
     public var timestamp: Int64
     public var error: MessageErrorInfo?
+    /// The stored file, served at `/api/v1/media/{mediaRef}` once `mediaStatus` is `stored`.
+    public var mediaRef: Int64?
+    /// `pending` (being fetched from Meta), `stored` or `failed`; nil without media.
+    public var mediaStatus: String?
 }
 
 public struct MessageErrorInfo: Sendable, Codable, Equatable {

@@ -32,6 +32,13 @@ public struct GraphError: Error, Sendable, Equatable, CustomStringConvertible {
     /// deliver the message twice.
     public var outcomeUnknown: Bool = false
 
+    public init(httpStatus: Int?, code: Int?, message: String, details: String?) {
+        self.httpStatus = httpStatus
+        self.code = code
+        self.message = message
+        self.details = details
+    }
+
     /// Worth retrying later: throttling, Meta's 5xx, or no answer at all.
     public var isRetryable: Bool {
         if let code { return CloudAPIErrorCatalogue.isRetryable(code) }
@@ -68,6 +75,32 @@ public struct GraphClient: Sendable {
                                          "message_id": .string(wamid)]
         if typing { body["typing_indicator"] = .object(["type": .string("text")]) }
         _ = try await call(endpoint, method: .POST, path: "\(endpoint.phoneNumberID)/messages", body: .object(body))
+    }
+
+    /// Downloads an inbound media file: `GET /{media-id}` for its short-lived URL, then the
+    /// file itself with the same bearer token (reference §5).
+    public func downloadMedia(_ endpoint: GraphEndpoint, mediaID: String, limit: Int) async throws -> (bytes: [UInt8], mimeType: String) {
+        let info = try await call(endpoint, method: .GET, path: mediaID, body: nil)
+        guard let url = info["url"]?.string else {
+            throw GraphError(httpStatus: 200, code: nil, message: "Meta's media answer carried no URL", details: nil)
+        }
+        if let size = info["file_size"]?.int, size > limit {
+            throw GraphError(httpStatus: 200, code: 131052, message: "The media file is larger than \(limit) bytes", details: nil)
+        }
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "Authorization", value: "Bearer \(endpoint.accessToken)")
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, timeout: timeout)
+        } catch {
+            throw GraphError(httpStatus: nil, code: nil, message: "Could not download the media: \(error)", details: nil)
+        }
+        guard response.status.code == 200 else {
+            throw GraphError(httpStatus: Int(response.status.code), code: nil, message: "Media download answered HTTP \(response.status.code)", details: nil)
+        }
+        let body = try await response.body.collect(upTo: limit)
+        let mime = info["mime_type"]?.string ?? response.headers.first(name: "Content-Type") ?? "application/octet-stream"
+        return (Array(body.readableBytesView), mime)
     }
 
     /// Every template of the number's WABA, following Meta's `paging.next` links.
