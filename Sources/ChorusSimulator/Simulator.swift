@@ -232,12 +232,27 @@ public struct Simulator: Sendable {
         return Response(status: .ok, headers: [.contentType: media.mimeType], body: .init(byteBuffer: ByteBuffer(bytes: media.bytes)))
     }
 
+    /// `POST /{phone-number-id}/media`, multipart/form-data as Meta takes it: the `file` part,
+    /// with `messaging_product` and `type` fields; Meta's MIME and size table applies.
     @Sendable func uploadMedia(_ request: Request, context: BasicRequestContext) async throws -> Response {
         try authorize(request)
         try requirePhone(context)
-        let buffer = try await request.body.collect(upTo: 100 << 20)
-        let mime = request.headers[.contentType] ?? "application/octet-stream"
-        let id = await state.storeMedia(Array(buffer.readableBytesView), mimeType: mime)
+        let buffer = try await request.body.collect(upTo: 101 << 20)
+        guard let parts = Multipart.parse(Array(buffer.readableBytesView), contentType: request.headers[.contentType] ?? ""),
+              let file = parts.first(where: { $0.name == "file" }) else {
+            throw GraphAPIError.missing("file")
+        }
+        guard parts.first(where: { $0.name == "messaging_product" }).map({ String(decoding: $0.body, as: UTF8.self) }) == "whatsapp" else {
+            throw GraphAPIError.missing("messaging_product")
+        }
+        let mime = parts.first(where: { $0.name == "type" }).map { String(decoding: $0.body, as: UTF8.self) }
+            ?? file.contentType ?? "application/octet-stream"
+        do {
+            _ = try MediaPolicy.check(mimeType: mime, size: file.body.count, workspaceCap: Int.max)
+        } catch {
+            throw GraphAPIError(httpStatus: 400, code: 131053, title: "Media upload error", details: error.message)
+        }
+        let id = await state.storeMedia(file.body, mimeType: mime)
         return try json(.object(["id": .string(id)]))
     }
 

@@ -17,8 +17,7 @@ struct ChannelFeatureTests {
             let channel = server.channel!
             for index in 0..<120 {
                 _ = try await GraphClient(http: server.http).call(
-                    GraphEndpoint(baseURL: channel.graphURL, apiVersion: "v23.0", phoneNumberID: channel.phoneNumberID,
-                                  wabaID: channel.wabaID, accessToken: channel.accessToken),
+                    channel.graphEndpoint,
                     method: .POST, path: "\(channel.wabaID)/message_templates",
                     body: .object(["name": .string("promo_\(index)"), "language": .string("en_US"), "category": .string("MARKETING"),
                                    "components": .array([])]))

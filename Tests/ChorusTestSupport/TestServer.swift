@@ -3,6 +3,7 @@ import ChorusCore
 import ChorusServer
 import ChorusSimulator
 import ChorusStore
+import ChorusWhatsApp
 import Foundation
 import Hummingbird
 import Logging
@@ -182,6 +183,13 @@ public struct TestServer: Sendable {
             try await Task.sleep(for: .milliseconds(25))
         }
         throw TestFailure("timed out waiting for: \(what)")
+    }
+}
+
+extension ChannelRecord {
+    /// How tests reach the channel's Graph API (the simulator) directly.
+    public var graphEndpoint: GraphEndpoint {
+        GraphEndpoint(baseURL: graphURL, apiVersion: apiVersion, phoneNumberID: phoneNumberID, wabaID: wabaID, accessToken: accessToken)
     }
 }
 

@@ -41,10 +41,11 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
     let templates = TemplateRepository(db)
     let graph = GraphClient(http: httpClient)
     let committer = GroupCommitter(ingest: IngestRepository(db))
-    let sender = OutboundSender(outbox: outbox, channels: channels, graph: graph,
-                                config: config, metrics: metrics, logger: logger)
     let files = MediaFiles(dataDirectory: config.dataDirectory)
-    let mediaFetcher = MediaFetcher(media: MediaRepository(db), channels: channels, graph: graph, files: files, logger: logger)
+    let media = MediaRepository(db)
+    let sender = OutboundSender(outbox: outbox, channels: channels, media: media, files: files, graph: graph,
+                                config: config, metrics: metrics, logger: logger)
+    let mediaFetcher = MediaFetcher(media: media, channels: channels, graph: graph, files: files, logger: logger)
     let templateSync = TemplateSync(channels: channels, templates: templates, graph: graph, logger: logger)
 
     let router = Router(context: ChorusRequestContext.self)
@@ -85,12 +86,13 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
     api.get("templates", use: templateAPI.list)
     api.post("templates/sync", use: templateAPI.syncNow)
 
-    let conversations = ConversationController(inbox: inbox, outbox: outbox, onEnqueued: { sender.kick() })
+    let conversations = ConversationController(inbox: inbox, outbox: outbox, media: media, files: files,
+                                               mediaCap: config.mediaCapBytes, onEnqueued: { sender.kick() })
     api.get("conversations", use: conversations.list)
     api.get("conversations/:id", use: conversations.get)
     api.get("conversations/:id/messages", use: conversations.messages)
     api.post("conversations/:id/messages", use: conversations.send)
-    let mediaAPI = MediaController(media: MediaRepository(db), files: files)
+    let mediaAPI = MediaController(media: media, files: files)
     api.get("media/:id", use: mediaAPI.get)
     let receipts = ReadReceiptController(inbox: inbox, channels: channels, graph: graph)
     api.post("conversations/:id/read", use: receipts.markRead)

@@ -15,7 +15,7 @@ public struct ChorusRequestContext: RequestContext {
     }
 
     /// Webhooks are collected with their own limit; other bodies stay small.
-    public var maxUploadSize: Int { 20 << 20 }
+    public var maxUploadSize: Int { 101 << 20 }
 
     public func requireActor() throws -> Actor {
         guard let actor else { throw ChorusError.unauthenticated }

@@ -19,6 +19,8 @@ public struct ServerConfig: Sendable {
     /// Meta's pair rate: one message per this many seconds to one customer, after a burst.
     public var pairRateSeconds: Double = 6
     public var pairRateBurst: Int = 45
+    /// The largest file a member may send (seed: 16 MB); Meta's per-type limits apply on top.
+    public var mediaCapBytes: Int = 16 << 20
     /// Whether the outbound sender runs in this process.
     public var runSender: Bool = true
 

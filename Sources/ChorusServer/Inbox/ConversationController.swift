@@ -8,6 +8,9 @@ import HummingbirdCore
 struct ConversationController {
     let inbox: InboxRepository
     let outbox: OutboxRepository
+    let media: MediaRepository
+    let files: MediaFiles
+    let mediaCap: Int
     let onEnqueued: @Sendable () -> Void
 
     static let defaultPageSize = 50
@@ -54,21 +57,58 @@ struct ConversationController {
         let actor = try context.requireActor()
         let conversation = try await conversation(id: try Self.id(context), actor: actor)
         try AccessPolicy.decide(actor, .replyToConversation(assigneeID: conversation.assigneeId)).enforce(what: "The conversation")
+        if let contentType = request.headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
+            return try await sendFile(request, conversation: conversation, actor: actor, mimeType: contentType)
+        }
         let body = try await JSONBody.decode(Compose.self, from: request)
         let type = body.type ?? "text"
         let (text, content) = try Self.content(type: type, body: body)
-        if type != "template" && type != "reaction" {
-            let windowOpen = conversation.lastInboundAt.map { $0 + Self.serviceWindowMillis > Clock.nowMillis() } ?? false
-            guard windowOpen else {
-                throw ChorusError.invalid("window_closed",
-                    "More than 24 hours have passed since the customer last wrote, so WhatsApp only allows an approved template. Pick a template to reopen the conversation.")
-            }
-        }
+        if type != "template" && type != "reaction" { try Self.requireOpenWindow(conversation) }
         let message = try await outbox.enqueue(.init(conversationID: conversation.id, senderMemberID: actor.memberID,
                                                      type: type, text: text, content: content,
                                                      replyToWamid: body.replyTo, clientKey: body.clientKey))
         onEnqueued()
         return try JSONBody.response(message, status: .accepted)
+    }
+
+    /// A file upload: the body is the file, its Content-Type the MIME type; `caption`,
+    /// `filename`, `replyTo` and `clientKey` come as query parameters. Checked against Meta's
+    /// per-type limits and the workspace cap before anything is stored.
+    private func sendFile(_ request: Request, conversation: ConversationSummary, actor: Actor,
+                          mimeType: String) async throws -> Response {
+        try Self.requireOpenWindow(conversation)
+        if let length = request.headers[.contentLength].flatMap(Int.init) {
+            _ = try MediaPolicy.check(mimeType: mimeType, size: length, workspaceCap: mediaCap)
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: mediaCap)
+        } catch {
+            throw ChorusError(status: 413, code: "media_too_large", message: "The file is larger than the workspace's limit.")
+        }
+        let bytes = Array(buffer.readableBytesView)
+        let kind = try MediaPolicy.check(mimeType: mimeType, size: bytes.count, workspaceCap: mediaCap)
+        let mime = mimeType.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased()
+        let stored = try await media.record(sha256: try files.store(bytes), mimeType: mime, size: Int64(bytes.count))
+        let query = request.uri.queryParameters
+        let caption = query["caption"].map(String.init)
+        var content: [String: JSONValue] = ["chorus_media": .int(stored.id)]
+        if let caption, kind != .audio, kind != .sticker { content["caption"] = .string(caption) }
+        if kind == .document { content["filename"] = .string(query["filename"].map(String.init) ?? "document") }
+        let message = try await outbox.enqueue(.init(conversationID: conversation.id, senderMemberID: actor.memberID,
+                                                     type: kind.rawValue, text: caption, content: .object(content),
+                                                     replyToWamid: query["replyTo"].map(String.init),
+                                                     clientKey: query["clientKey"].map(String.init)))
+        onEnqueued()
+        return try JSONBody.response(message, status: .accepted)
+    }
+
+    static func requireOpenWindow(_ conversation: ConversationSummary) throws {
+        let windowOpen = conversation.lastInboundAt.map { $0 + serviceWindowMillis > Clock.nowMillis() } ?? false
+        guard windowOpen else {
+            throw ChorusError.invalid("window_closed",
+                "More than 24 hours have passed since the customer last wrote, so WhatsApp only allows an approved template. Pick a template to reopen the conversation.")
+        }
     }
 
     /// The Graph API object for the message, after the checks Meta would make anyway.

@@ -12,6 +12,8 @@ import Synchronization
 public final class OutboundSender: Service, Sendable {
     let outbox: OutboxRepository
     let channels: ChannelRepository
+    let media: MediaRepository
+    let files: MediaFiles
     let graph: GraphClient
     let pacer: SendPacer
     let metrics: Metrics
@@ -19,10 +21,12 @@ public final class OutboundSender: Service, Sendable {
     let maximumAttempts = 8
     private let kicked = Mutex(false)
 
-    init(outbox: OutboxRepository, channels: ChannelRepository, graph: GraphClient, config: ServerConfig,
-         metrics: Metrics, logger: Logger) {
+    init(outbox: OutboxRepository, channels: ChannelRepository, media: MediaRepository, files: MediaFiles,
+         graph: GraphClient, config: ServerConfig, metrics: Metrics, logger: Logger) {
         self.outbox = outbox
         self.channels = channels
+        self.media = media
+        self.files = files
         self.graph = graph
         self.pacer = SendPacer(messagesPerSecond: config.messagesPerSecond, pairRateSeconds: config.pairRateSeconds,
                                pairBurst: config.pairRateBurst)
@@ -90,6 +94,8 @@ public final class OutboundSender: Service, Sendable {
             while let wait = await pacer.numberDelay(channelID: job.channelID) {
                 try await Task.sleep(for: .seconds(wait))
             }
+            var job = job
+            job.content = try await uploadingMedia(job.content, endpoint: endpoint)
             let wamid = try await graph.sendMessage(endpoint, body: Self.body(for: job))
             try await outbox.markSent(messageID: job.messageID, wamid: wamid)
             metrics.increment("chorus_outbound_total", labels: ["outcome": "sent"])
@@ -98,6 +104,21 @@ public final class OutboundSender: Service, Sendable {
         } catch {
             logger.error("outbound message \(job.messageID) could not be recorded: \(error)")
         }
+    }
+
+    /// A file queued by an agent is uploaded to Meta just before sending; the message then
+    /// refers to Meta's media id.
+    func uploadingMedia(_ content: JSONValue, endpoint: GraphEndpoint) async throws -> JSONValue {
+        guard var object = content.object, let ref = object["chorus_media"]?.int else { return content }
+        guard let record = try await media.find(id: ref) else {
+            throw GraphError(httpStatus: nil, code: nil, message: "The file to send is missing on this server", details: nil)
+        }
+        let bytes = try files.read(record.sha256)
+        let id = try await graph.uploadMedia(endpoint, bytes: Array(bytes), mimeType: record.mimeType,
+                                             filename: object["filename"]?.string ?? "file")
+        object["chorus_media"] = nil
+        object["id"] = .string(id)
+        return .object(object)
     }
 
     func handle(_ error: GraphError, job: OutboxRepository.Job) async {

@@ -75,3 +75,27 @@ public struct MediaRepository: Sendable {
         }
     }
 }
+
+extension MediaRepository {
+    /// Records a file stored by the server itself (an outbound upload).
+    public func record(sha256: String, mimeType: String, size: Int64) async throws -> MediaRecord {
+        try await db.transaction { sql in
+            try await sql.raw("""
+                INSERT INTO media (sha256, mime_type, size, created_at)
+                VALUES (\(bind: sha256), \(bind: mimeType), \(bind: size), \(bind: Clock.nowMillis()))
+                ON CONFLICT (sha256) DO NOTHING
+                """).run()
+            let row = try await sql.raw("SELECT id FROM media WHERE sha256 = \(bind: sha256)").first()!
+            return MediaRecord(id: try row.decode(column: "id", as: Int64.self), sha256: sha256, mimeType: mimeType, size: size)
+        }
+    }
+
+    public func find(id: Int64) async throws -> MediaRecord? {
+        try await db.read { sql in
+            try await sql.raw("SELECT id, sha256, mime_type, size FROM media WHERE id = \(bind: id)").first().map { row in
+                MediaRecord(id: try row.decode(column: "id", as: Int64.self), sha256: try row.decode(column: "sha256", as: String.self),
+                            mimeType: try row.decode(column: "mime_type", as: String.self), size: try row.decode(column: "size", as: Int64.self))
+            }
+        }
+    }
+}

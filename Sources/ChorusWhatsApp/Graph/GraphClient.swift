@@ -103,6 +103,32 @@ public struct GraphClient: Sendable {
         return (Array(body.readableBytesView), mime)
     }
 
+    /// Uploads a file with `POST /{phone-number-id}/media` (multipart/form-data) and returns
+    /// Meta's media id, valid for 30 days.
+    public func uploadMedia(_ endpoint: GraphEndpoint, bytes: [UInt8], mimeType: String, filename: String) async throws -> String {
+        let boundary = "chorus-\(UInt64.random(in: 0...UInt64.max))"
+        var body = ByteBuffer()
+        func field(_ name: String, _ value: String) {
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
+        }
+        field("messaging_product", "whatsapp")
+        field("type", mimeType)
+        let safeName = filename.replacingOccurrences(of: "\"", with: "")
+        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(safeName)\"\r\nContent-Type: \(mimeType)\r\n\r\n")
+        body.writeBytes(bytes)
+        body.writeString("\r\n--\(boundary)--\r\n")
+        var request = HTTPClientRequest(url: "\(endpoint.baseURL)/\(endpoint.apiVersion)/\(endpoint.phoneNumberID)/media")
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(endpoint.accessToken)")
+        request.headers.add(name: "Content-Type", value: "multipart/form-data; boundary=\(boundary)")
+        request.body = .bytes(body)
+        let json = try await execute(request)
+        guard let id = json["id"]?.string else {
+            throw GraphError(httpStatus: 200, code: nil, message: "Meta's upload answer carried no media id", details: nil)
+        }
+        return id
+    }
+
     /// Every template of the number's WABA, following Meta's `paging.next` links.
     public func listTemplates(_ endpoint: GraphEndpoint, pageSize: Int = 100) async throws -> [JSONValue] {
         var templates: [JSONValue] = []
@@ -129,6 +155,11 @@ public struct GraphClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
         }
+        return try await execute(request)
+    }
+
+    /// Sends a request and turns Meta's answer into JSON, or its error envelope into a `GraphError`.
+    func execute(_ request: HTTPClientRequest) async throws -> JSONValue {
         let response: HTTPClientResponse
         do {
             response = try await http.execute(request, timeout: timeout)
