@@ -63,6 +63,23 @@ struct CommandLineTests {
         }
     }
 
+    /// Starts `chorus serve` on `port` and waits until it answers /healthz.
+    static func startServe(env: [String: String], port: Int) async throws -> Process {
+        var env = env
+        env["CHORUS_PORT"] = String(port)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["serve"]
+        process.environment = env
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let client = TestClient(base: "http://127.0.0.1:\(port)")
+        for _ in 0..<200 where (try? await client.status("/healthz")) != 200 { try await Task.sleep(for: .milliseconds(50)) }
+        try await client.shutdown()
+        return process
+    }
+
     @Test("`chorus --help` lists every command")
     func help() async throws {
         let run = try await Self.run(["--help"], env: ProcessInfo.processInfo.environment)
@@ -107,18 +124,8 @@ struct CommandLineTests {
         let (config, cleanup) = try await TestDatabase.config()
         defer { Task { await cleanup() } }
         let port = try await freePort()
-        var env = Self.environment(config, dataDirectory: NSTemporaryDirectory())
-        env["CHORUS_PORT"] = String(port)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = ["serve"]
-        process.environment = env
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-
+        let process = try await Self.startServe(env: Self.environment(config, dataDirectory: NSTemporaryDirectory()), port: port)
         let client = TestClient(base: "http://127.0.0.1:\(port)")
-        for _ in 0..<200 where (try? await client.status("/healthz")) != 200 { try await Task.sleep(for: .milliseconds(50)) }
         #expect(try await client.status("/healthz") == 200)
         // Keep requests in flight, then ask it to stop. Each loop ends at its first refused
         // request: once the server has stopped listening there is nothing left to drain.

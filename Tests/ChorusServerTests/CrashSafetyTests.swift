@@ -26,18 +26,7 @@ struct CrashSafetyTests {
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         for round in 0..<3 {
             let port = try await freePort()
-            var serveEnv = env
-            serveEnv["CHORUS_PORT"] = String(port)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: CommandLineTests.executable)
-            process.arguments = ["serve"]
-            process.environment = serveEnv
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let client = TestClient(base: "http://127.0.0.1:\(port)")
-            for _ in 0..<200 where (try? await client.status("/healthz")) != 200 { try await Task.sleep(for: .milliseconds(50)) }
-            try await client.shutdown()
+            let process = try await CommandLineTests.startServe(env: env, port: port)
 
             let stop = Locked(false)
             try await withThrowingTaskGroup(of: Void.self) { group in

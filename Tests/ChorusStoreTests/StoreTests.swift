@@ -132,12 +132,7 @@ struct StoreTests {
     @Test("statuses move forward only, and a status that races ahead of the send is applied later")
     func statuses() async throws {
         try await TestDatabase.with { db in
-            _ = try await ChannelRepository(db).add(Fixtures.channel())
-            _ = try await IngestRepository(db).store(Fixtures.batch([Fixtures.inbound("in.1")]))
-            let conversation = try await InboxRepository(db).conversations(scope: .all, limit: 1, cursor: nil).items[0]
-            let outbox = OutboxRepository(db)
-            let queued = try await outbox.enqueue(.init(conversationID: conversation.id, senderMemberID: nil, type: "text",
-                                                        text: "hi", content: .object(["body": .string("hi")])))
+            let (outbox, queued) = try await queuedReply(db)
             #expect(queued.status == .queued)
             let jobs = try await outbox.claimDue(limit: 10)
             #expect(jobs.map(\.messageID) == [queued.id])
@@ -156,12 +151,7 @@ struct StoreTests {
     @Test("a failed status stores Meta's error and an explanation for the agent")
     func failedStatus() async throws {
         try await TestDatabase.with { db in
-            _ = try await ChannelRepository(db).add(Fixtures.channel())
-            _ = try await IngestRepository(db).store(Fixtures.batch([Fixtures.inbound("in.1")]))
-            let conversation = try await InboxRepository(db).conversations(scope: .all, limit: 1, cursor: nil).items[0]
-            let outbox = OutboxRepository(db)
-            let queued = try await outbox.enqueue(.init(conversationID: conversation.id, senderMemberID: nil, type: "text",
-                                                        text: "hi", content: .object(["body": .string("hi")])))
+            let (outbox, queued) = try await queuedReply(db)
             _ = try await outbox.claimDue(limit: 1)
             try await outbox.markSent(messageID: queued.id, wamid: "out.f")
             _ = try await IngestRepository(db).store(Fixtures.batch(statuses: [Fixtures.status("out.f", .failed, errorCode: 131047)]))
@@ -175,13 +165,8 @@ struct StoreTests {
     @Test("a send interrupted by a crash is marked unknown, never resent")
     func reconcile() async throws {
         try await TestDatabase.with { db in
-            _ = try await ChannelRepository(db).add(Fixtures.channel())
-            _ = try await IngestRepository(db).store(Fixtures.batch([Fixtures.inbound("in.1")]))
-            let conversation = try await InboxRepository(db).conversations(scope: .all, limit: 1, cursor: nil).items[0]
-            let outbox = OutboxRepository(db)
-            let queued = try await outbox.enqueue(.init(conversationID: conversation.id, senderMemberID: nil, type: "text",
-                                                        text: "hi", content: .object(["body": .string("hi")]), clientKey: "k1"))
-            let again = try await outbox.enqueue(.init(conversationID: conversation.id, senderMemberID: nil, type: "text",
+            let (outbox, queued) = try await queuedReply(db, clientKey: "k1")
+            let again = try await outbox.enqueue(.init(conversationID: queued.conversationId, senderMemberID: nil, type: "text",
                                                        text: "hi", content: .object(["body": .string("hi")]), clientKey: "k1"))
             #expect(again.id == queued.id)
             _ = try await outbox.claimDue(limit: 1)       // now `sending` … and the process dies
@@ -223,6 +208,17 @@ struct StoreTests {
             #expect(conversations[0].contact.userId == "US.123" && conversations[0].contact.waId == "15550009999")
             #expect(conversations[0].contact.username == "kim")
         }
+    }
+
+    /// A customer conversation with one reply queued for sending.
+    func queuedReply(_ db: Database, clientKey: String? = nil) async throws -> (OutboxRepository, MessageRecord) {
+        _ = try await ChannelRepository(db).add(Fixtures.channel())
+        _ = try await IngestRepository(db).store(Fixtures.batch([Fixtures.inbound("in.1")]))
+        let conversation = try await InboxRepository(db).conversations(scope: .all, limit: 1, cursor: nil).items[0]
+        let outbox = OutboxRepository(db)
+        let queued = try await outbox.enqueue(.init(conversationID: conversation.id, senderMemberID: nil, type: "text", text: "hi",
+                                                    content: .object(["body": .string("hi")]), clientKey: clientKey))
+        return (outbox, queued)
     }
 
     func count(_ db: Database, _ table: String) async throws -> Int {

@@ -45,6 +45,13 @@ public struct TemplateSync: Service {
     }
 }
 
+extension ChannelRepository {
+    /// Every channel's Graph endpoint, for background workers that serve all numbers.
+    func endpointsByID() async throws -> [Int64: GraphEndpoint] {
+        Dictionary(uniqueKeysWithValues: try await list().map { ($0.id, $0.endpoint) })
+    }
+}
+
 extension ChannelRecord {
     /// How this number reaches the Graph API.
     var endpoint: GraphEndpoint {

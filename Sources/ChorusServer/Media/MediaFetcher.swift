@@ -26,7 +26,7 @@ public struct MediaFetcher: Service {
     func fetchPending() async throws -> Int {
         let pending = try await media.pending(limit: 8)
         guard !pending.isEmpty else { return 0 }
-        let endpoints = Dictionary(uniqueKeysWithValues: try await channels.list().map { ($0.id, $0.endpoint) })
+        let endpoints = try await channels.endpointsByID()
         await withTaskGroup(of: Void.self) { group in
             for item in pending {
                 group.addTask { await self.fetch(item, endpoint: endpoints[item.channelID]) }

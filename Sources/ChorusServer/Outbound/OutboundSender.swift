@@ -65,11 +65,7 @@ public final class OutboundSender: Service, Sendable {
     func sendDueBatch() async throws -> Int {
         let jobs = try await outbox.claimDue(limit: 32)
         guard !jobs.isEmpty else { return 0 }
-        let endpoints = Dictionary(uniqueKeysWithValues: try await channels.list().map { channel in
-            (channel.id, GraphEndpoint(baseURL: channel.graphURL, apiVersion: channel.apiVersion,
-                                       phoneNumberID: channel.phoneNumberID, wabaID: channel.wabaID,
-                                       accessToken: channel.accessToken))
-        })
+        let endpoints = try await channels.endpointsByID()
         await withTaskGroup(of: Void.self) { group in
             for job in jobs {
                 group.addTask { await self.send(job, endpoint: endpoints[job.channelID]) }
