@@ -61,7 +61,7 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
     router.get("openapi.json", use: ops.openAPI)
 
     // WhatsApp webhooks
-    let webhooks = WebhookController(channels: channels, committer: committer, metrics: metrics,
+    let webhooks = WebhookController(channels: ChannelDirectory(channels: channels), committer: committer, metrics: metrics,
                                      maxBytes: config.maxWebhookBytes, onStored: { _ in })
     router.get("webhooks/whatsapp", use: webhooks.verify)
     router.post("webhooks/whatsapp", use: webhooks.receive)

@@ -6,7 +6,7 @@ import Hummingbird
 
 /// `GET/POST /webhooks/whatsapp`: Meta's verification handshake and signed notifications.
 struct WebhookController {
-    let channels: ChannelRepository
+    let channels: ChannelDirectory
     let committer: GroupCommitter
     let metrics: Metrics
     let maxBytes: Int

@@ -19,74 +19,28 @@ public struct IngestRepository: Sendable {
     }
 
     public func store(_ batch: InboundBatch) async throws -> Outcome {
-        try await db.transaction { sql in try await store(batch, in: sql) }
+        try await store([batch])[0]
     }
 
     /// Stores several batches in one transaction (group commit on the hot path).
     public func store(_ batches: [InboundBatch]) async throws -> [Outcome] {
         try await db.transaction { sql in
-            var outcomes: [Outcome] = []
-            for batch in batches { outcomes.append(try await store(batch, in: sql)) }
+            var channels: [String: Int64] = [:]
+            for row in try await sql.raw("SELECT id, phone_number_id FROM channels").all() {
+                channels[try row.decode(column: "phone_number_id", as: String.self)] = try row.decode(column: "id", as: Int64.self)
+            }
+            let now = Clock.nowMillis()
+            var outcomes = Array(repeating: Outcome(), count: batches.count)
+            try await storeMessages(batches, channels: channels, now: now, into: &outcomes, sql)
+            for (index, batch) in batches.enumerated() {
+                try await storeStatusesAndOthers(batch, channels: channels, now: now, into: &outcomes[index], sql)
+            }
             return outcomes
         }
     }
 
-    func store(_ batch: InboundBatch, in sql: any SQLDatabase) async throws -> Outcome {
-        var outcome = Outcome()
-        let now = Clock.nowMillis()
-        var channels: [String: Int64] = [:]
-        for row in try await sql.raw("SELECT id, phone_number_id FROM channels").all() {
-            channels[try row.decode(column: "phone_number_id", as: String.self)] = try row.decode(column: "id", as: Int64.self)
-        }
-
-        for message in batch.messages {
-            guard let channelID = channels[message.phoneNumberID] else {
-                try await recordUnhandled(OtherUpdate(phoneNumberID: message.phoneNumberID, wabaID: nil, field: "messages",
-                                                      kind: "unknown_number", raw: message.raw), now: now, sql)
-                outcome.unhandled += 1
-                continue
-            }
-            let contactID = try await contactID(channelID: channelID, identity: message.customer, now: now, sql)
-            let (conversationID, assigneeID) = try await conversation(channelID: channelID, contactID: contactID,
-                                                                      at: message.timestampMillis, now: now, sql)
-            let inserted = try await sql.raw("""
-                INSERT INTO messages (channel_id, conversation_id, dedupe_key, wamid, direction, type, status, text,
-                    content, reply_to_wamid, media_id, media_status, meta_timestamp, created_at, updated_at)
-                VALUES (\(bind: channelID), \(bind: conversationID), \(bind: message.dedupeKey), \(bind: message.wamid),
-                    \(bind: message.direction.rawValue), \(bind: message.type),
-                    \(bind: message.direction == .inbound ? "received" : "sent"), \(bind: message.text), \(bind: JSONText.encode(message.raw)),
-                    \(bind: message.replyToWamid), \(bind: message.mediaID),
-                    \(bind: message.mediaID != nil && message.direction == .inbound ? "pending" : nil),
-                    \(bind: message.timestampMillis),
-                    \(bind: now), \(bind: now))
-                ON CONFLICT (channel_id, dedupe_key) DO NOTHING
-                RETURNING id
-                """).first()
-            guard let messageID = try inserted?.decode(column: "id", as: Int64.self) else {
-                outcome.duplicateMessages += 1
-                continue
-            }
-            outcome.storedMessages.append(messageID)
-            outcome.touchedConversations.insert(conversationID)
-            let preview = Self.preview(type: message.type, text: message.text)
-            try await sql.raw("""
-                UPDATE conversations SET
-                    last_message_preview = CASE WHEN last_message_at <= \(bind: message.timestampMillis)
-                        THEN \(bind: preview) ELSE last_message_preview END,
-                    last_message_at = CASE WHEN last_message_at < \(bind: message.timestampMillis)
-                        THEN \(bind: message.timestampMillis) ELSE last_message_at END,
-                    last_inbound_at = CASE WHEN \(bind: message.direction == .inbound)
-                        AND (last_inbound_at IS NULL OR last_inbound_at < \(bind: message.timestampMillis))
-                        THEN \(bind: message.timestampMillis) ELSE last_inbound_at END,
-                    status = CASE WHEN status IN ('resolved', 'snoozed') THEN 'open' ELSE status END,
-                    version = version + 1, updated_at = \(bind: now)
-                WHERE id = \(bind: conversationID)
-                """).run()
-            try await EventLog.append(kind: "message.created", conversationID: conversationID, assigneeID: assigneeID,
-                                      payload: .object(["messageId": .int(messageID), "conversationId": .int(conversationID)]),
-                                      now: now, sql)
-        }
-
+    func storeStatusesAndOthers(_ batch: InboundBatch, channels: [String: Int64], now: Int64,
+                                into outcome: inout Outcome, _ sql: any SQLDatabase) async throws {
         for status in batch.statuses {
             guard let channelID = channels[status.phoneNumberID] else {
                 try await recordUnhandled(OtherUpdate(phoneNumberID: status.phoneNumberID, wabaID: nil, field: "messages",
@@ -121,7 +75,6 @@ public struct IngestRepository: Sendable {
             try await recordUnhandled(other, now: now, sql)
             outcome.unhandled += 1
         }
-        return outcome
     }
 
     // MARK: contacts and conversations

@@ -1,0 +1,164 @@
+import ChorusCore
+import SQLKit
+
+/// The hot path of ingest: every message of a group of webhook batches stored with a handful of
+/// multi-row statements (look up contacts and conversations together, insert all messages,
+/// update each conversation once, log all events) instead of several statements per message.
+extension IngestRepository {
+    struct PendingMessage {
+        var batch: Int
+        var message: InboundMessage
+        var channelID: Int64
+        var conversationID: Int64 = 0
+        var assigneeID: Int64? = nil
+    }
+
+    func storeMessages(_ batches: [InboundBatch], channels: [String: Int64], now: Int64,
+                       into outcomes: inout [Outcome], _ sql: any SQLDatabase) async throws {
+        var pending: [PendingMessage] = []
+        for (index, batch) in batches.enumerated() {
+            for message in batch.messages {
+                guard let channelID = channels[message.phoneNumberID] else {
+                    try await recordUnhandled(OtherUpdate(phoneNumberID: message.phoneNumberID, wabaID: nil, field: "messages",
+                                                          kind: "unknown_number", raw: message.raw), now: now, sql)
+                    outcomes[index].unhandled += 1
+                    continue
+                }
+                pending.append(PendingMessage(batch: index, message: message, channelID: channelID))
+            }
+        }
+        guard !pending.isEmpty else { return }
+        try await resolveConversations(&pending, now: now, sql)
+
+        // All messages in multi-row inserts; the rows that come back are the new ones.
+        var inserted: [String: Int64] = [:]   // "channel|dedupe" → message id
+        for chunk in stride(from: 0, to: pending.count, by: 100).map({ Array(pending[$0..<min($0 + 100, pending.count)]) }) {
+            let rows: [SQLQueryString] = chunk.map { item in
+                let m = item.message
+                return """
+                    (\(bind: item.channelID), \(bind: item.conversationID), \(bind: m.dedupeKey), \(bind: m.wamid),
+                     \(bind: m.direction.rawValue), \(bind: m.type), \(bind: m.direction == .inbound ? "received" : "sent"),
+                     \(bind: m.text), \(bind: JSONText.encode(m.raw)), \(bind: m.replyToWamid), \(bind: m.mediaID),
+                     \(bind: m.mediaID != nil && m.direction == .inbound ? "pending" : nil), \(bind: m.timestampMillis),
+                     \(bind: now), \(bind: now))
+                    """
+            }
+            for row in try await sql.raw("""
+                INSERT INTO messages (channel_id, conversation_id, dedupe_key, wamid, direction, type, status, text,
+                    content, reply_to_wamid, media_id, media_status, meta_timestamp, created_at, updated_at)
+                VALUES \(SQLList(rows))
+                ON CONFLICT (channel_id, dedupe_key) DO NOTHING
+                RETURNING id, channel_id, dedupe_key
+                """).all() {
+                inserted["\(try row.decode(column: "channel_id", as: Int64.self))|\(try row.decode(column: "dedupe_key", as: String.self))"]
+                    = try row.decode(column: "id", as: Int64.self)
+            }
+        }
+
+        // Credit each new message to the first batch that carried it; the rest are duplicates.
+        struct Activity { var time: Int64; var inbound: Int64; var preview: String }
+        var activity: [Int64: Activity] = [:]
+        var events: [SQLQueryString] = []
+        for item in pending {
+            let key = "\(item.channelID)|\(item.message.dedupeKey)"
+            guard let id = inserted.removeValue(forKey: key) else {
+                outcomes[item.batch].duplicateMessages += 1
+                continue
+            }
+            outcomes[item.batch].storedMessages.append(id)
+            outcomes[item.batch].touchedConversations.insert(item.conversationID)
+            let m = item.message
+            var current = activity[item.conversationID] ?? Activity(time: 0, inbound: 0, preview: "")
+            if m.timestampMillis >= current.time {
+                current.time = m.timestampMillis
+                current.preview = Self.preview(type: m.type, text: m.text)
+            }
+            if m.direction == .inbound { current.inbound = max(current.inbound, m.timestampMillis) }
+            activity[item.conversationID] = current
+            let payload = JSONText.encode(.object(["messageId": .int(id), "conversationId": .int(item.conversationID)]))
+            events.append("(\(bind: now), 'message.created', \(bind: item.conversationID), \(bind: item.assigneeID), \(bind: payload))")
+        }
+        guard !activity.isEmpty else { return }
+
+        // Each touched conversation updated once: newest activity, the 24 h window, reopened.
+        let values: [SQLQueryString] = activity.sorted { $0.key < $1.key }.map { id, a in
+            "(\(bind: id), \(bind: a.time), \(bind: a.inbound), \(bind: a.preview))"
+        }
+        try await sql.raw("""
+            WITH v(id, ts, inbound_ts, preview) AS (VALUES \(SQLList(values)))
+            UPDATE conversations SET
+                last_message_preview = CASE WHEN conversations.last_message_at <= v.ts THEN v.preview ELSE conversations.last_message_preview END,
+                last_message_at = CASE WHEN conversations.last_message_at < v.ts THEN v.ts ELSE conversations.last_message_at END,
+                last_inbound_at = CASE WHEN v.inbound_ts > 0 AND (conversations.last_inbound_at IS NULL OR conversations.last_inbound_at < v.inbound_ts)
+                    THEN v.inbound_ts ELSE conversations.last_inbound_at END,
+                status = CASE WHEN conversations.status IN ('resolved', 'snoozed') THEN 'open' ELSE conversations.status END,
+                version = conversations.version + 1, updated_at = \(bind: now)
+            FROM v WHERE conversations.id = v.id
+            """).run()
+        try await sql.raw("""
+            INSERT INTO events (at, kind, conversation_id, assignee_id, payload) VALUES \(SQLList(events))
+            """).run()
+    }
+
+    /// Finds (or creates) the contact and conversation of every pending message: known
+    /// customers with one query each for contacts and conversations; new or changed ones one by one.
+    func resolveConversations(_ pending: inout [PendingMessage], now: Int64, _ sql: any SQLDatabase) async throws {
+        struct Known { var id: Int64; var waID: String?; var userID: String?; var name: String?; var username: String? }
+        var byWaID: [String: Known] = [:], byUserID: [String: Known] = [:]
+        let waIDs = Set(pending.compactMap { p in p.message.customer.waID.map { "\(p.channelID)|\($0)" } })
+        let userIDs = Set(pending.compactMap { p in p.message.customer.userID.map { "\(p.channelID)|\($0)" } })
+        var conditions: [SQLQueryString] = []
+        for channelID in Set(pending.map(\.channelID)) {
+            let w = waIDs.filter { $0.hasPrefix("\(channelID)|") }.map { String($0.split(separator: "|", maxSplits: 1)[1]) }
+            let u = userIDs.filter { $0.hasPrefix("\(channelID)|") }.map { String($0.split(separator: "|", maxSplits: 1)[1]) }
+            if !w.isEmpty { conditions.append("(channel_id = \(bind: channelID) AND wa_id IN (\(binds: w)))") }
+            if !u.isEmpty { conditions.append("(channel_id = \(bind: channelID) AND user_id IN (\(binds: u)))") }
+        }
+        if !conditions.isEmpty {
+            for row in try await sql.raw("""
+                SELECT id, channel_id, wa_id, user_id, name, username FROM contacts WHERE \(SQLList(conditions, separator: SQLRaw(" OR ")))
+                """).all() {
+                let channelID = try row.decode(column: "channel_id", as: Int64.self)
+                let known = Known(id: try row.decode(column: "id", as: Int64.self), waID: try row.decode(column: "wa_id", as: String?.self),
+                                  userID: try row.decode(column: "user_id", as: String?.self), name: try row.decode(column: "name", as: String?.self),
+                                  username: try row.decode(column: "username", as: String?.self))
+                if let w = known.waID { byWaID["\(channelID)|\(w)"] = known }
+                if let u = known.userID { byUserID["\(channelID)|\(u)"] = known }
+            }
+        }
+        // Contacts: unchanged known ones from the lookup; the rest through the careful path.
+        var contactOf: [Int64] = []
+        var resolved: [String: Int64] = [:]
+        for item in pending {
+            let c = item.message.customer
+            let cacheKey = "\(item.channelID)|\(c.waID ?? "")|\(c.userID ?? "")|\(c.name ?? "")|\(c.username ?? "")"
+            if let id = resolved[cacheKey] { contactOf.append(id); continue }
+            let known = c.userID.flatMap { byUserID["\(item.channelID)|\($0)"] } ?? c.waID.flatMap { byWaID["\(item.channelID)|\($0)"] }
+            let unchanged = known.map { k in
+                (c.waID == nil || k.waID == c.waID) && (c.userID == nil || k.userID == c.userID)
+                    && (c.name == nil || k.name == c.name) && (c.username == nil || k.username == c.username)
+            } ?? false
+            let id = unchanged ? known!.id : try await contactID(channelID: item.channelID, identity: c, now: now, sql)
+            resolved[cacheKey] = id
+            contactOf.append(id)
+        }
+        // Conversations: one lookup for all contacts, created where missing.
+        var conversationOf: [Int64: (Int64, Int64?)] = [:]
+        let contactIDs = Array(Set(contactOf))
+        for row in try await sql.raw("""
+            SELECT id, contact_id, assignee_id FROM conversations WHERE contact_id IN (\(binds: contactIDs))
+            """).all() {
+            conversationOf[try row.decode(column: "contact_id", as: Int64.self)] =
+                (try row.decode(column: "id", as: Int64.self), try row.decode(column: "assignee_id", as: Int64?.self))
+        }
+        for index in pending.indices {
+            let contactID = contactOf[index]
+            if conversationOf[contactID] == nil {
+                let created = try await conversation(channelID: pending[index].channelID, contactID: contactID,
+                                                     at: pending[index].message.timestampMillis, now: now, sql)
+                conversationOf[contactID] = (created.id, created.assigneeID)
+            }
+            (pending[index].conversationID, pending[index].assigneeID) = conversationOf[contactID]!
+        }
+    }
+}
