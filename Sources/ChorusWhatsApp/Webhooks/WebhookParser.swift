@@ -18,7 +18,7 @@ public enum WebhookParser {
     }
 
     public static func parse(_ body: Data) throws(Failure) -> Parsed {
-        guard let root = try? JSONDecoder().decode(JSONValue.self, from: body), case .object = root else {
+        guard let root = try? JSONValue.parse(body), case .object = root else {
             throw .malformedJSON
         }
         var batch = InboundBatch()

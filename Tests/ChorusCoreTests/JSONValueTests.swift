@@ -1,0 +1,44 @@
+import ChorusCore
+import Foundation
+import Testing
+
+@Suite("JSONValue reader and writer")
+struct JSONValueTests {
+    @Test("parses every JSON form, including escapes and surrogate pairs")
+    func parse() throws {
+        let text = #"{"a":[1,-2,3.5,1e3,true,false,null],"s":"x\"y\\z\/\n\u00e4\ud83d\ude00","e":{},"l":[]}"#
+        let value = try JSONValue.parse(Array(text.utf8))
+        #expect(value["a"] == .array([.int(1), .int(-2), .double(3.5), .double(1000), .bool(true), .bool(false), .null]))
+        #expect(value["s"]?.string == "x\"y\\z/\nä😀")
+        #expect(value["e"] == .object([:]) && value["l"] == .array([]))
+    }
+
+    @Test("agrees with Foundation's JSONDecoder on the conformance corpus shapes")
+    func agreesWithFoundation() throws {
+        let samples = [#"{"entry":[{"id":"1","changes":[{"value":{"n":12345678901234,"f":0.25,"t":"😀 ok"}}]}]}"#,
+                       #"[{"a":"b"},[],"",0,-0.5]"#]
+        for sample in samples {
+            let ours = try JSONValue.parse(Array(sample.utf8))
+            let theirs = try JSONDecoder().decode(JSONValue.self, from: Data(sample.utf8))
+            #expect(ours == theirs)
+            #expect(try JSONValue.parse(Array(ours.serialized.utf8)) == ours)
+        }
+    }
+
+    @Test("refuses malformed input", arguments: ["", "{", "[1,]", "{\"a\":}", "tru", "\"abc", "01x", "{\"a\" 1}", "[1] 2",
+                                                 "\"\u{01}\"", String(repeating: "[", count: 600) + String(repeating: "]", count: 600)])
+    func malformed(_ text: String) {
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(Array(text.utf8)) }
+    }
+
+    @Test("invalid UTF-8 is refused, not stored half-decoded")
+    func invalidUTF8() {
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse([0x22, 0xFF, 0xFE, 0x22]) }
+    }
+
+    @Test("serialises with sorted keys and escaped control characters")
+    func serialize() {
+        let value = JSONValue.object(["b": .string("line\nbreak\u{01}"), "a": .int(1)])
+        #expect(value.serialized == #"{"a":1,"b":"line\nbreak\u0001"}"#)
+    }
+}
