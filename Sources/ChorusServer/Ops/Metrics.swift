@@ -38,6 +38,7 @@ public final class Metrics: Sendable {
     public init() {}
 
     public func increment(_ name: String, labels: [String: String] = [:], by value: Double = 1) {
+        if value == 0 { return }
         let key = Self.labelText(labels)
         state.withLock { $0.counters[name, default: [:]][key, default: 0] += value }
     }
@@ -82,10 +83,27 @@ public final class Metrics: Sendable {
         return out
     }
 
+    /// `a="1",b="2"`, keys sorted. On every request's path, so no Foundation string searching:
+    /// values are escaped only when they hold a quote or a backslash.
     static func labelText(_ labels: [String: String]) -> String {
-        labels.sorted { $0.key < $1.key }.map { key, value in
-            "\(key)=\"\(value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\""
-        }.joined(separator: ",")
+        if labels.isEmpty { return "" }
+        var out = ""
+        for (index, key) in labels.keys.sorted().enumerated() {
+            if index > 0 { out += "," }
+            out += key
+            out += "=\""
+            let value = labels[key]!
+            if value.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                for character in value {
+                    if character == "\"" || character == "\\" { out += "\\" }
+                    out.append(character)
+                }
+            } else {
+                out += value
+            }
+            out += "\""
+        }
+        return out
     }
 
     static func number(_ value: Double) -> String {
