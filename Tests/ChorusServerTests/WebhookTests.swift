@@ -133,6 +133,14 @@ struct WebhookTests {
             #expect(kinds == ["field", "unknown_number"])
             let metrics = try await server.request("GET", "/metrics")
             #expect(metrics.text.contains("chorus_webhook_unhandled_total 2"))
+            _ = try await post(server, strange, secret: "wrong")
+            let (_, admin) = try await server.member(.admin)
+            let (_, agent) = try await server.member(.standard)
+            let diagnostics = try await server.request("GET", "/api/v1/diagnostics/webhooks", token: admin)
+            #expect(diagnostics.body["health"]?["unhandledByKind"]?["unknown_number"]?.int == 1)
+            #expect(diagnostics.body["health"]?["recentUnhandled"]?.array?.count == 2)
+            #expect(diagnostics.body["rejectedSinceStart"]?["bad_signature"]?.int == 1)
+            #expect(try await server.request("GET", "/api/v1/diagnostics/webhooks", token: agent).status == 403)
         }
     }
 }

@@ -82,6 +82,9 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
     api.get("channels/:id/profile", use: profiles.get)
     api.put("channels/:id/profile", use: profiles.update)
 
+    let diagnostics = DiagnosticsController(diagnostics: DiagnosticsRepository(db), metrics: metrics)
+    api.get("diagnostics/webhooks", use: diagnostics.webhooks)
+
     let templateAPI = TemplateController(templates: templates, sync: templateSync)
     api.get("templates", use: templateAPI.list)
     api.post("templates/sync", use: templateAPI.syncNow)
