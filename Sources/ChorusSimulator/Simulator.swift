@@ -185,12 +185,13 @@ public struct Simulator: Sendable {
         deliverer.enqueue(WebhookPayloads.status(config, wamid: wamid, status: "sent", recipient: recipient, timestamp: ts),
                           after: config.sentDelay)
         if type == "reaction" { return }
+        let reorder = Double.random(in: 0..<1) < config.reorderChance
         if Double.random(in: 0..<1) >= config.skipDeliveredChance {
             deliverer.enqueue(WebhookPayloads.status(config, wamid: wamid, status: "delivered", recipient: recipient,
-                                                     timestamp: ts + 1), after: config.deliveredDelay)
+                                                     timestamp: ts + 1), after: reorder ? config.readDelay : config.deliveredDelay)
         }
         deliverer.enqueue(WebhookPayloads.status(config, wamid: wamid, status: "read", recipient: recipient,
-                                                 timestamp: ts + 2), after: config.readDelay)
+                                                 timestamp: ts + 2), after: reorder ? config.deliveredDelay : config.readDelay)
     }
 
     /// `GET /{version}/{id}`: the phone number's info, or a media object's download URL.

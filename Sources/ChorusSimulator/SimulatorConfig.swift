@@ -22,6 +22,8 @@ public struct SimulatorConfig: Sendable {
     /// Chance (0…1) of skipping `delivered` (Meta implies it by `read`), and of delivering a
     /// webhook twice (Meta's retries).
     public var skipDeliveredChance = 0.0
+    /// Chance (0…1) that `read` arrives before `delivered`, as Meta does not guarantee order.
+    public var reorderChance = 0.0
     public var duplicateChance = 0.0
     /// Send pacing Meta enforces: throughput per number, and the per-customer pair rate.
     public var messagesPerSecond = 80.0

@@ -25,6 +25,7 @@ struct SimulatorOptions: ParsableArguments {
     @Option(name: .customLong("delivered-delay"), help: "Seconds until the delivered status") var deliveredDelay = 0.8
     @Option(name: .customLong("read-delay"), help: "Seconds until the read status") var readDelay = 2.0
     @Option(name: .customLong("skip-delivered-chance"), help: "0…1: chance of sending read without delivered") var skipDeliveredChance = 0.0
+    @Option(name: .customLong("reorder-chance"), help: "0…1: chance of sending read before delivered") var reorderChance = 0.0
     @Option(name: .customLong("duplicate-chance"), help: "0…1: chance of delivering a webhook twice") var duplicateChance = 0.0
 
     var config: SimulatorConfig {
@@ -46,6 +47,7 @@ struct SimulatorOptions: ParsableArguments {
         config.readDelay = readDelay
         config.skipDeliveredChance = skipDeliveredChance
         config.duplicateChance = duplicateChance
+        config.reorderChance = reorderChance
         return config
     }
 }

@@ -35,6 +35,35 @@ struct OutboundTests {
         }
     }
 
+    @Test("statuses delivered out of order and twice still end at read, and the reply was sent once")
+    func reorderedAndDuplicatedStatuses() async throws {
+        try await TestServer.with(simulator: true, configureSimulator: { sim in
+            sim.reorderChance = 1
+            sim.duplicateChance = 1
+        }, Self.replyAmidReorderedStatuses)
+    }
+
+    /// (A function rather than a closure: Swift 6.3.1's region checker crashed on the closure.)
+    @Sendable static func replyAmidReorderedStatuses(_ server: TestServer) async throws {
+        let (_, token) = try await server.member(.standard)
+        _ = try await server.customerWrites("hello", from: "15550108080")
+        let id = try await server.conversationID(token: token, waID: "15550108080")
+        let sent = try await server.request("POST", "/api/v1/conversations/\(id)/messages", token: token,
+                                            json: .object(["text": .string("hi there")]))
+        let messageID = sent.body["id"]!.int!
+        try await server.eventually(10, "status read") {
+            let page = try await server.request("GET", "/api/v1/conversations/\(id)/messages", token: token)
+            return page.body["items"]?.array?.first { $0["id"]?.int == messageID }?["status"]?.string == "read"
+        }
+        try await Task.sleep(for: .milliseconds(800))  // let the late `delivered` and the duplicates arrive
+        let page = try await server.request("GET", "/api/v1/conversations/\(id)/messages", token: token)
+        #expect(page.body["items"]?.array?.first { $0["id"]?.int == messageID }?["status"]?.string == "read")
+        let inbound = page.body["items"]?.array?.filter { $0["direction"]?.string == "inbound" }.count
+        #expect(inbound == 1, "the duplicated customer webhook stored one message")
+        let log = try await server.raw("GET", server.simulatorURL! + "/_sim/sent")
+        #expect(log.body["items"]?.array?.count == 1)
+    }
+
     @Test("free text outside the 24 h window is refused before calling Meta, with window_closed")
     func windowClosed() async throws {
         try await TestServer.with(simulator: true) { server in
