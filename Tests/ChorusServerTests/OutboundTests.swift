@@ -64,6 +64,38 @@ struct OutboundTests {
         #expect(log.body["items"]?.array?.count == 1)
     }
 
+    @Test("Meta's throughput limit (130429) is retried with backoff until every reply is sent, each exactly once")
+    func throttledRetries() async throws {
+        try await TestServer.with(simulator: true, configureSimulator: { sim in
+            sim.messagesPerSecond = 1  // Meta lets one message a second through
+        }, Self.repliesThroughThrottling)
+    }
+
+    @Sendable static func repliesThroughThrottling(_ server: TestServer) async throws {
+        let (_, token) = try await server.member(.standard)
+        var conversations: [Int64] = []
+        for index in 0..<3 {
+            let waID = "1555010909\(index)"
+            _ = try await server.customerWrites("hello \(index)", from: waID)
+            conversations.append(try await server.conversationID(token: token, waID: waID))
+        }
+        for id in conversations {
+            let sent = try await server.request("POST", "/api/v1/conversations/\(id)/messages", token: token,
+                                                json: .object(["text": .string("reply to \(id)")]))
+            #expect(sent.status == 202)
+        }
+        try await server.eventually(20, "all three replies reached the simulator") {
+            let log = try await server.raw("GET", server.simulatorURL! + "/_sim/sent")
+            return log.body["items"]?.array?.count == 3
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        let log = try await server.raw("GET", server.simulatorURL! + "/_sim/sent")
+        let texts = log.body["items"]?.array?.compactMap { $0["body"]?["text"]?["body"]?.string } ?? []
+        #expect(Set(texts).count == 3 && texts.count == 3, "each reply sent exactly once")
+        let metrics = try await server.request("GET", "/metrics")
+        #expect(metrics.text.contains(#"chorus_outbound_total{outcome="retry"}"#), "the sender met 130429 and retried")
+    }
+
     @Test("free text outside the 24 h window is refused before calling Meta, with window_closed")
     func windowClosed() async throws {
         try await TestServer.with(simulator: true) { server in
