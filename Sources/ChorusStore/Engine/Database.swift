@@ -55,6 +55,8 @@ public final class Database: Sendable {
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await client.run() }
                 defer { group.cancelAll() }
+                // Give run() a moment to start, so the first lease does not log a warning.
+                try await Task.sleep(for: .milliseconds(20))
                 if migrate { try await Migrator(db).migrate() }
                 return try await body(db)
             }

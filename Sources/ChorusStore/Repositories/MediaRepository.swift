@@ -48,6 +48,11 @@ public struct MediaRepository: Sendable {
         }
     }
 
+    static func decode(_ row: any SQLRow) throws -> MediaRecord {
+        MediaRecord(id: try row.decode(column: "id", as: Int64.self), sha256: try row.decode(column: "sha256", as: String.self),
+                    mimeType: try row.decode(column: "mime_type", as: String.self), size: try row.decode(column: "size", as: Int64.self))
+    }
+
     public func failed(messageID: Int64, reason: String) async throws {
         try await db.transaction { sql in
             try await sql.raw("""
@@ -68,10 +73,7 @@ public struct MediaRepository: Sendable {
                 WHERE f.id = \(bind: id) AND EXISTS (
                     SELECT 1 FROM messages m JOIN conversations c ON c.id = m.conversation_id
                     WHERE m.media_ref = f.id AND m.deleted_at IS NULL \(condition))
-                """).first().map { row in
-                MediaRecord(id: try row.decode(column: "id", as: Int64.self), sha256: try row.decode(column: "sha256", as: String.self),
-                            mimeType: try row.decode(column: "mime_type", as: String.self), size: try row.decode(column: "size", as: Int64.self))
-            }
+                """).first().map(Self.decode)
         }
     }
 }
@@ -92,10 +94,7 @@ extension MediaRepository {
 
     public func find(id: Int64) async throws -> MediaRecord? {
         try await db.read { sql in
-            try await sql.raw("SELECT id, sha256, mime_type, size FROM media WHERE id = \(bind: id)").first().map { row in
-                MediaRecord(id: try row.decode(column: "id", as: Int64.self), sha256: try row.decode(column: "sha256", as: String.self),
-                            mimeType: try row.decode(column: "mime_type", as: String.self), size: try row.decode(column: "size", as: Int64.self))
-            }
+            try await sql.raw("SELECT id, sha256, mime_type, size FROM media WHERE id = \(bind: id)").first().map(Self.decode)
         }
     }
 }
