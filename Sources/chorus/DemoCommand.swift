@@ -37,8 +37,7 @@ struct Demo: AsyncParsableCommand {
         simConfig.customers = customers
         simConfig.customerRate = customerRate
         var config = ServerConfig(port: port, dataDirectory: dataDirectory,
-                                  database: .sqlite(path: dataDirectory + "/chorus.sqlite", synchronous: .full),
-                                  logLevel: logger.logLevel)
+                                  database: .sqlite(path: dataDirectory + "/chorus.sqlite", synchronous: .full))
         config.bcryptCost = 10
         let (serverConfig, sim) = (config, simConfig)
         let http = HTTPClient(eventLoopGroupProvider: .singleton)

@@ -21,7 +21,7 @@ struct Serve: AsyncParsableCommand {
         var settings = ServerConfig(host: host ?? env("CHORUS_HOST") ?? "127.0.0.1",
                                   port: port ?? env("CHORUS_PORT").flatMap(Int.init) ?? 8080,
                                   dataDirectory: store.resolvedDataDirectory,
-                                  database: try store.databaseConfig(), logLevel: logger.logLevel)
+                                  database: try store.databaseConfig())
         if let rate = env("CHORUS_MESSAGES_PER_SECOND").flatMap(Double.init) { settings.messagesPerSecond = rate }
         if let cap = env("CHORUS_DEVICE_CAP").flatMap(Int.init) { settings.deviceCap = cap }
         let http = HTTPClient(eventLoopGroupProvider: .singleton)

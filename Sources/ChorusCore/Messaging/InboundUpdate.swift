@@ -105,8 +105,6 @@ public struct InboundBatch: Sendable, Equatable {
     public var messages: [InboundMessage] = []
     public var statuses: [StatusUpdate] = []
     public var others: [OtherUpdate] = []
-    /// Identities seen in `contacts[]`, used to link a phone number to a BSUID.
-    public var identities: [String: [CustomerIdentity]] = [:]
 
     public init() {}
     public var isEmpty: Bool { messages.isEmpty && statuses.isEmpty && others.isEmpty }

@@ -8,7 +8,6 @@ import ServiceLifecycle
 
 /// What the running server holds: its store, its services and its metrics.
 public struct ChorusRuntime: Sendable {
-    public let db: Database
     public let metrics: Metrics
     public let committer: GroupCommitter
     public let sender: OutboundSender
@@ -62,7 +61,7 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
 
     // WhatsApp webhooks
     let webhooks = WebhookController(channels: ChannelDirectory(channels: channels), committer: committer, metrics: metrics,
-                                     maxBytes: config.maxWebhookBytes, onStored: { _ in })
+                                     maxBytes: config.maxWebhookBytes)
     router.get("webhooks/whatsapp", use: webhooks.verify)
     router.post("webhooks/whatsapp", use: webhooks.receive)
 
@@ -101,5 +100,5 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
     api.post("conversations/:id/read", use: receipts.markRead)
     api.post("conversations/:id/typing", use: receipts.typing)
 
-    return (router, ChorusRuntime(db: db, metrics: metrics, committer: committer, sender: sender, templateSync: templateSync, mediaFetcher: mediaFetcher))
+    return (router, ChorusRuntime(metrics: metrics, committer: committer, sender: sender, templateSync: templateSync, mediaFetcher: mediaFetcher))
 }

@@ -1,5 +1,4 @@
 import ChorusStore
-import Logging
 
 /// Everything `chorus serve` can be told, by environment variable or flag (README).
 public struct ServerConfig: Sendable {
@@ -7,7 +6,6 @@ public struct ServerConfig: Sendable {
     public var port: Int
     public var dataDirectory: String
     public var database: DatabaseConfig
-    public var logLevel: Logger.Level
     /// bcrypt work factor; 12 in production, lower only in tests.
     public var bcryptCost: UInt8 = 12
     /// Devices a member may have signed in at once (seed: 4).
@@ -25,11 +23,10 @@ public struct ServerConfig: Sendable {
     public var runSender: Bool = true
 
     public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "./chorus-data",
-                database: DatabaseConfig, logLevel: Logger.Level = .info) {
+                database: DatabaseConfig) {
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory
         self.database = database
-        self.logLevel = logLevel
     }
 }

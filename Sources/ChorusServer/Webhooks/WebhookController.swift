@@ -10,7 +10,6 @@ struct WebhookController {
     let committer: GroupCommitter
     let metrics: Metrics
     let maxBytes: Int
-    let onStored: @Sendable (IngestRepository.Outcome) async -> Void
 
     /// Echoes `hub.challenge` when the verify token matches any channel's.
     func verify(_ request: Request, context: ChorusRequestContext) async throws -> Response {
@@ -67,7 +66,6 @@ struct WebhookController {
         metrics.increment("chorus_webhook_statuses_total", labels: ["outcome": "applied"], by: Double(outcome.statusesApplied))
         metrics.increment("chorus_webhook_statuses_total", labels: ["outcome": "duplicate"], by: Double(outcome.duplicateStatuses))
         metrics.increment("chorus_webhook_unhandled_total", by: Double(outcome.unhandled))
-        await onStored(outcome)
         return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "OK")))
     }
 }

@@ -66,7 +66,6 @@ extension IngestRepository {
                 continue
             }
             outcomes[item.batch].storedMessages.append(id)
-            outcomes[item.batch].touchedConversations.insert(item.conversationID)
             let m = item.message
             var current = activity[item.conversationID] ?? Activity(time: 0, inbound: 0, preview: "")
             if m.timestampMillis >= current.time {

@@ -14,7 +14,6 @@ public struct IngestRepository: Sendable {
         public var statusesApplied = 0
         public var duplicateStatuses = 0
         public var unhandled = 0
-        public var touchedConversations: Set<Int64> = []
         public init() {}
     }
 
@@ -59,12 +58,9 @@ public struct IngestRepository: Sendable {
                 outcome.duplicateStatuses += 1
                 continue
             }
-            let changed = try await StatusApplier.apply(
+            try await StatusApplier.apply(
                 channelID: channelID, wamid: status.wamid, status: status.status, errorCode: status.errorCode,
                 errorTitle: status.errorTitle, errorDetails: status.errorDetails, now: now, sql)
-            if let conversationID = changed {
-                outcome.touchedConversations.insert(conversationID)
-            }
             outcome.statusesApplied += 1
         }
 

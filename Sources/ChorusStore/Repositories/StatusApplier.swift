@@ -4,6 +4,7 @@ import SQLKit
 /// Moves a sent message's status forward, never back (PRODUCT.md §1).
 enum StatusApplier {
     /// Returns the message's conversation when the status changed.
+    @discardableResult
     static func apply(channelID: Int64, wamid: String, status: MessageStatus, errorCode: Int?,
                       errorTitle: String?, errorDetails: String?, now: Int64,
                       _ sql: any SQLDatabase) async throws -> Int64? {

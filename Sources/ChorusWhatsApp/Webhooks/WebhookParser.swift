@@ -49,7 +49,6 @@ public enum WebhookParser {
             return
         }
         let contacts = (value["contacts"]?.array ?? []).map(identity(fromContact:))
-        if !contacts.isEmpty { batch.identities[phoneNumberID, default: []].append(contentsOf: contacts) }
         var understood = false
         for message in value["messages"]?.array ?? [] {
             understood = true
