@@ -38,8 +38,7 @@ public struct TestServer: Sendable {
                 config.bcryptCost = 4
                 configure(&config)
                 let (router, runtime) = buildRouter(config: config, db: db, httpClient: http, logger: logger)
-                var services: [any Service] = [runtime.committer]
-                if config.runSender { services += [runtime.sender, runtime.mediaFetcher] }
+                let services = runtime.services(runSender: config.runSender, syncTemplates: false)
                 let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
                                       services: services, logger: logger)
                 var all: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]
@@ -210,4 +209,27 @@ public func freePort() async throws -> Int {
         }
     }
     throw TestFailure("no free port found")
+}
+
+extension TestServer {
+    public static let pin = "482915"
+
+    /// Sets the member's step-up PIN and steps the device up with it.
+    public func stepUp(_ token: String) async throws {
+        let set = try await request("PUT", "/api/v1/me/pin", token: token, json: ["pin": .string(Self.pin)])
+        guard set.status == 204 || set.status == 403 else { throw TestFailure("set PIN: \(set.status) \(set.text)") }
+        let reply = try await request("POST", "/api/v1/me/step-up", token: token, json: ["pin": .string(Self.pin)])
+        guard reply.status == 200 else { throw TestFailure("step-up: \(reply.status) \(reply.text)") }
+    }
+
+    /// Turns on two-step verification for the token's member; returns the TOTP secret.
+    public func enrollTOTP(_ token: String, memberID: Int64) async throws -> String {
+        let begin = try await request("POST", "/api/v1/me/two-factor/totp", token: token)
+        guard begin.status == 201 else { throw TestFailure("begin TOTP: \(begin.status) \(begin.text)") }
+        guard let secret = try await TwoFactorRepository(db).state(memberID: memberID).totpSecret else { throw TestFailure("no secret") }
+        let confirm = try await request("POST", "/api/v1/me/two-factor/totp/confirm", token: token,
+                                        json: ["code": .string(TOTPCode.current(secret: secret))])
+        guard confirm.status == 200 else { throw TestFailure("confirm TOTP: \(confirm.status) \(confirm.text)") }
+        return secret
+    }
 }

@@ -12,3 +12,19 @@ public enum DeviceClass: String, Sendable, Codable, CaseIterable {
         return .desktop
     }
 }
+
+/// Rights a device class may not use even when the member holds them. The seed's defaults:
+/// desktop sessions cannot change payment settings; tablet sessions cannot delete conversations.
+public struct DeviceRestrictions: Sendable, Equatable, Codable {
+    public var denied: [String: [Permission]]
+
+    public init(_ denied: [DeviceClass: Set<Permission>]) {
+        self.denied = Dictionary(uniqueKeysWithValues: denied.map { ($0.key.rawValue, $0.value.sorted()) })
+    }
+
+    public static let seed = DeviceRestrictions([.desktop: [.payment], .tablet: [.deleteChatHistory]])
+
+    public func forbids(_ permission: Permission, on deviceClass: DeviceClass) -> Bool {
+        denied[deviceClass.rawValue]?.contains(permission) ?? false
+    }
+}

@@ -13,14 +13,27 @@ public struct ChorusRuntime: Sendable {
     public let sender: OutboundSender
     public let templateSync: TemplateSync
     public let mediaFetcher: MediaFetcher
+    let teamJobs: TeamJobs
+    let hub: DeviceHub
+
+    /// The background services to run beside the HTTP server. `runSender` off keeps Chorus
+    /// from talking to Meta (tests that drive the outbox by hand); `syncTemplates` runs the
+    /// start-up template sync.
+    public func services(runSender: Bool, syncTemplates: Bool = true) -> [any Service] {
+        var services: [any Service] = [committer, teamJobs]
+        if runSender { services += [sender, mediaFetcher] + (syncTemplates ? [templateSync] : []) }
+        return services
+    }
+
+    /// Devices with an open WebSocket on this instance.
+    public var connectedDevices: Int { hub.count }
 }
 
 /// Builds the Hummingbird application on an open database.
 public func buildApplication(config: ServerConfig, db: Database, httpClient: HTTPClient,
                              logger: Logger) -> (some ApplicationProtocol, ChorusRuntime) {
     let (router, runtime) = buildRouter(config: config, db: db, httpClient: httpClient, logger: logger)
-    var services: [any Service] = [runtime.committer]
-    if config.runSender { services += [runtime.sender, runtime.templateSync, runtime.mediaFetcher] }
+    let services = runtime.services(runSender: config.runSender)
     let app = Application(router: router,
                           configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Chorus"),
                           services: services, logger: logger)
@@ -46,6 +59,18 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
                                 config: config, metrics: metrics, logger: logger)
     let mediaFetcher = MediaFetcher(media: media, channels: channels, graph: graph, files: files, logger: logger)
     let templateSync = TemplateSync(channels: channels, templates: templates, graph: graph, logger: logger)
+    let settings = SettingsRepository(db)
+    var defaults = WorkspaceSecurity()
+    defaults.deviceCap = config.deviceCap
+    let security = SecuritySettings(settings: settings, defaults: defaults)
+    let hub = DeviceHub()
+    let audit = AuditRepository(db)
+    let throttle = ThrottleRepository(db)
+    let twoFactor = TwoFactorRepository(db)
+    let team = TeamRepository(db)
+    let permissionTemplates = PermissionTemplateRepository(db)
+    let invites = InviteRepository(db)
+    let teamJobs = TeamJobs(devices: devices, team: team, settings: settings, security: security, hub: hub, logger: logger)
 
     let router = Router(context: ChorusRequestContext.self)
     router.addMiddleware {
@@ -65,15 +90,68 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
     router.get("webhooks/whatsapp", use: webhooks.verify)
     router.post("webhooks/whatsapp", use: webhooks.receive)
 
-    // API: sign-in (public)
-    let sessions = SessionController(members: members, devices: devices, deviceCap: config.deviceCap)
+    // API: public (sign-in, accepting an invitation, asking for a device link)
+    let sessions = SessionController(members: members, devices: devices, twoFactor: twoFactor, throttle: throttle, audit: audit,
+                                     security: security, hub: hub, secureCookies: config.secureCookies)
+    let memberAPI = MemberController(members: members, invites: invites, templates: permissionTemplates, devices: devices,
+                                     security: security, hub: hub, bcryptCost: config.bcryptCost)
+    let links = DeviceLinkController(links: DeviceLinkRepository(db), members: members, throttle: throttle, audit: audit,
+                                     security: security, sessions: sessions)
     router.post("api/v1/sessions", use: sessions.signIn)
+    router.post("api/v1/invites/accept", use: memberAPI.accept)
+    router.post("api/v1/device-links", use: links.create)
+    router.post("api/v1/device-links/:id/claim", use: links.claim)
 
-    // API: everything else needs a signed-in device
-    let api = router.group("api/v1").add(middleware: AuthMiddleware(devices: devices, members: members))
+    // API: everything else needs a signed-in device, and passes the permission decision
+    // (RouteRules.swift) before its handler runs.
+    let api = router.group("api/v1").add(middleware: AuthMiddleware(devices: devices, members: members, security: security))
+        .add(middleware: PolicyMiddleware())
     api.delete("sessions/current", use: sessions.signOut)
     api.get("me", use: sessions.me)
-    api.get("devices", use: sessions.listDevices)
+    let deviceAPI = DeviceController(devices: devices, security: security, hub: hub)
+    api.get("devices", use: deviceAPI.list)
+    api.delete("devices/:id", use: deviceAPI.signOutDevice)
+    api.post("devices/logout-all", use: deviceAPI.signOutAll)
+    api.post("device-links/approve", use: links.approve)
+    let twoFactorAPI = TwoFactorController(members: members, twoFactor: twoFactor, devices: devices, throttle: throttle,
+                                           security: security, bcryptCost: config.bcryptCost)
+    api.get("me/two-factor", use: twoFactorAPI.status)
+    api.post("me/two-factor/totp", use: twoFactorAPI.beginTOTP)
+    api.post("me/two-factor/totp/confirm", use: twoFactorAPI.confirmTOTP)
+    api.post("me/two-factor/totp/disable", use: twoFactorAPI.disableTOTP)
+    api.post("me/two-factor/recovery-codes", use: twoFactorAPI.renewRecoveryCodes)
+    api.put("me/pin", use: twoFactorAPI.setPIN)
+    api.post("me/step-up", use: twoFactorAPI.stepUp)
+
+    // Team administration
+    api.get("members", use: memberAPI.list)
+    api.post("members", use: memberAPI.invite)
+    api.post("members/import", use: MemberImportController(members: memberAPI, invites: invites, templates: permissionTemplates,
+                                                           security: security).importCSV)
+    api.get("members/:id", use: memberAPI.get)
+    api.patch("members/:id", use: memberAPI.update)
+    api.post("members/:id/deactivate", use: memberAPI.deactivate)
+    api.post("members/:id/logout-all", use: memberAPI.signOutAll)
+    api.get("invites", use: memberAPI.pendingInvites)
+    api.get("team/devices", use: memberAPI.teamDevices)
+    let templateAdmin = PermissionTemplateController(templates: permissionTemplates, members: members, hub: hub)
+    api.get("permission-templates", use: templateAdmin.list)
+    api.post("permission-templates", use: templateAdmin.create)
+    api.put("permission-templates/:id", use: templateAdmin.update)
+    api.delete("permission-templates/:id", use: templateAdmin.delete)
+    let health = TeamHealthController(team: team, settings: settings, audit: audit)
+    api.get("permission-conflicts", use: health.latestConflicts)
+    api.post("permission-conflicts/check", use: health.checkConflicts)
+    api.get("team/advisories", use: health.advisories)
+    api.post("team/presets/:name/apply", use: health.applyPreset)
+    api.get("teams", use: health.teams)
+    api.get("audit-events", use: health.auditEvents)
+    api.get("audit-events/verify", use: health.verifyAudit)
+    let settingsAPI = SettingsController(security: security, settings: settings, hub: hub)
+    api.get("settings/security", use: settingsAPI.getSecurity)
+    api.put("settings/security", use: settingsAPI.putSecurity)
+    api.get("settings/payment", use: settingsAPI.getPayment)
+    api.put("settings/payment", use: settingsAPI.putPayment)
 
     let channelAPI = ChannelController(channels: channels)
     api.get("channels", use: channelAPI.list)
@@ -94,11 +172,15 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
     api.get("conversations/:id", use: conversations.get)
     api.get("conversations/:id/messages", use: conversations.messages)
     api.post("conversations/:id/messages", use: conversations.send)
+    let history = ConversationHistoryController(inbox: inbox, audit: audit)
+    api.delete("conversations/:id", use: history.delete)
+    api.get("conversations/:id/export", use: history.export)
     let mediaAPI = MediaController(media: media, files: files)
     api.get("media/:id", use: mediaAPI.get)
     let receipts = ReadReceiptController(inbox: inbox, channels: channels, graph: graph)
     api.post("conversations/:id/read", use: receipts.markRead)
     api.post("conversations/:id/typing", use: receipts.typing)
 
-    return (router, ChorusRuntime(metrics: metrics, committer: committer, sender: sender, templateSync: templateSync, mediaFetcher: mediaFetcher))
+    return (router, ChorusRuntime(metrics: metrics, committer: committer, sender: sender, templateSync: templateSync,
+                                  mediaFetcher: mediaFetcher, teamJobs: teamJobs, hub: hub))
 }

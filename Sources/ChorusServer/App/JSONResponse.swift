@@ -18,19 +18,29 @@ enum JSONBody {
 
     /// Decodes a request body, answering bad input with a 400 that says what is wrong.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int = 1 << 20) async throws -> T {
-        let buffer: ByteBuffer
+        try decode(type, data: try await bytes(request, limit: limit))
+    }
+
+    /// The whole body, for handlers that read it more than one way.
+    static func bytes(_ request: Request, limit: Int = 1 << 20) async throws -> Data {
         do {
-            buffer = try await request.body.collect(upTo: limit)
+            return Data(try await request.body.collect(upTo: limit).readableBytesView)
         } catch {
             throw ChorusError(status: 413, code: "body_too_large", message: "The request body is larger than \(limit) bytes.")
         }
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, data: Data) throws -> T {
         do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+            return try JSONDecoder().decode(T.self, from: data)
         } catch let DecodingError.keyNotFound(key, _) {
             throw ChorusError.badRequest("invalid_body", "The field \"\(key.stringValue)\" is missing.")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
             let path = context.codingPath.map(\.stringValue).joined(separator: ".")
             throw ChorusError.badRequest("invalid_body", "The field \"\(path)\" has the wrong type.")
+        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw ChorusError.badRequest("invalid_body", "The field \"\(path)\" has a value that is not allowed.")
         } catch {
             throw ChorusError.badRequest("invalid_json", "The request body is not valid JSON.")
         }

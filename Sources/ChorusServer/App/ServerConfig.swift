@@ -21,6 +21,9 @@ public struct ServerConfig: Sendable {
     public var mediaCapBytes: Int = 16 << 20
     /// Whether the outbound sender runs in this process.
     public var runSender: Bool = true
+    /// Marks the session cookie `Secure` (browsers then send it over HTTPS only). On by
+    /// default; the demo on plain http://127.0.0.1 turns it off.
+    public var secureCookies: Bool = true
 
     public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "./chorus-data",
                 database: DatabaseConfig) {

@@ -9,6 +9,7 @@ struct AuthMiddleware: RouterMiddleware {
     typealias Context = ChorusRequestContext
     let devices: DeviceRepository
     let members: MemberRepository
+    let security: SecuritySettings
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let token = Self.token(from: request) else { throw ChorusError.unauthenticated }
@@ -17,13 +18,27 @@ struct AuthMiddleware: RouterMiddleware {
             throw ChorusError.unauthenticated
         case .revoked(let reason):
             throw ChorusError(status: 401, code: reason, message: Self.explanation(for: reason))
-        case .active(let device, let member):
+        case .active(let device, let member, let stepUp):
+            let settings = try await security.current()
+            let (template, overrides) = try await members.adjustments(memberID: member.id)
             var context = context
-            context.actor = Actor(memberID: member.id, deviceID: device.id, role: member.role,
-                                  permissions: try await members.permissions(memberID: member.id, role: member.role),
-                                  deviceClass: device.deviceClass)
+            context.actor = Actor(
+                memberID: member.id, deviceID: device.id, role: member.role,
+                permissions: PermissionAdjustments.effective(role: member.role, template: template, overrides: overrides),
+                deviceClass: device.deviceClass, sendWindow: template?.sendWindow,
+                localMinute: SecuritySettings.localMinute(timeZone: settings.timeZone), stepUp: stepUp,
+                deviceRestrictions: settings.deviceRestrictions,
+                mustEnrollTwoFactor: !member.twoFactorEnabled && Self.twoFactorRequired(settings.twoFactorPolicy, role: member.role))
             try await devices.touch(device, ip: context.remoteAddress)
             return try await next(request, context)
+        }
+    }
+
+    static func twoFactorRequired(_ policy: WorkspaceSecurity.TwoFactorPolicy, role: Role) -> Bool {
+        switch policy {
+        case .optional: return false
+        case .admins: return role == .admin
+        case .everyone: return true
         }
     }
 
@@ -40,6 +55,9 @@ struct AuthMiddleware: RouterMiddleware {
         case "device_evicted": return "This device was signed out because the member signed in on more devices than allowed."
         case "member_deactivated": return "This member has been deactivated."
         case "signed_out": return "This device has signed out."
+        case "device_idle": return "This device was signed out after a long time without use."
+        case "logged_out_by_admin": return "An admin signed this device out."
+        case "logged_out_everywhere": return "This member signed out on all devices."
         default: return "This session has ended. Sign in again."
         }
     }

@@ -54,35 +54,98 @@ public struct DeviceRepository: Sendable {
     }
 
     public enum Lookup: Sendable, Equatable {
-        case active(DeviceRecord, MemberRecord)
+        case active(DeviceRecord, MemberRecord, stepUp: StepUpLevel)
         /// The session existed but was ended: `reason` is the stable error code to answer with.
         case revoked(reason: String)
         case unknown
     }
 
-    /// Finds the session behind a token hash, with its member.
+    /// Finds the session behind a token hash, with its member and its current step-up.
     public func lookup(tokenHash: String) async throws -> Lookup {
         try await db.read { sql in
             guard let row = try await sql.raw("""
                 SELECT d.id, d.member_id, d.device_class, d.os, d.os_version, d.browser, d.ip, d.created_at,
-                    d.last_seen_at, d.revoked_at, d.revoke_reason,
-                    m.email AS m_email, m.name AS m_name, m.role AS m_role, m.active AS m_active,
-                    m.created_at AS m_created_at
+                    d.last_seen_at, d.revoked_at, d.revoke_reason, d.step_up_level, d.step_up_until,
+                    m.id AS m_id, m.email AS m_email, m.name AS m_name, m.role AS m_role, m.active AS m_active,
+                    m.created_at AS m_created_at, m.template_id AS m_template_id, m.totp_enabled_at AS m_totp_enabled_at,
+                    m.deactivated_at AS m_deactivated_at
                 FROM devices d JOIN members m ON m.id = d.member_id
                 WHERE d.token_hash = \(bind: tokenHash)
                 """).first() else { return .unknown }
             if try row.decode(column: "revoked_at", as: Int64?.self) != nil {
                 return .revoked(reason: try row.decode(column: "revoke_reason", as: String?.self) ?? "session_ended")
             }
-            let member = MemberRecord(
-                id: try row.decode(column: "member_id", as: Int64.self),
-                email: try row.decode(column: "m_email", as: String.self),
-                name: try row.decode(column: "m_name", as: String.self),
-                role: Role(rawValue: try row.decode(column: "m_role", as: String.self)) ?? .restricted,
-                active: try row.decode(column: "m_active", as: Bool.self),
-                createdAt: try row.decode(column: "m_created_at", as: Int64.self))
+            let member = try MemberRepository.decode(row, prefix: "m_")
             if !member.active { return .revoked(reason: "member_deactivated") }
-            return .active(try Self.decode(row), member)
+            let until = try row.decode(column: "step_up_until", as: Int64?.self) ?? 0
+            let level = until > Clock.nowMillis()
+                ? StepUpLevel(rawValue: try row.decode(column: "step_up_level", as: Int.self)) ?? .none : .none
+            return .active(try Self.decode(row), member, stepUp: level)
+        }
+    }
+
+    public func find(id: Int64) async throws -> DeviceRecord? {
+        try await db.read { sql in
+            try await sql.raw("SELECT \(unsafeRaw: Self.columns) FROM devices WHERE id = \(bind: id) AND revoked_at IS NULL")
+                .first().map(Self.decode)
+        }
+    }
+
+    /// Grants the device a step-up level until a time.
+    public func stepUp(deviceID: Int64, level: StepUpLevel, until: Int64) async throws {
+        try await db.transaction { sql in
+            try await sql.raw("""
+                UPDATE devices SET step_up_level = \(bind: level.rawValue), step_up_until = \(bind: until) WHERE id = \(bind: deviceID)
+                """).run()
+        }
+    }
+
+    /// Signs out every device of a member (optionally but one), recording why; returns their ids.
+    public func revokeAll(memberID: Int64, reason: String, except: Int64? = nil, audit: AuditEntry) async throws -> [Int64] {
+        try await db.transaction { sql in
+            let ids = try await Self.revokeAll(memberID: memberID, reason: reason, now: Clock.nowMillis(), except: except, sql)
+            try await AuditLog.append(audit, sql)
+            return ids
+        }
+    }
+
+    static func revokeAll(memberID: Int64, reason: String, now: Int64, except: Int64? = nil,
+                          _ sql: any SQLDatabase) async throws -> [Int64] {
+        let ids = try await sql.raw("""
+            SELECT id FROM devices WHERE member_id = \(bind: memberID) AND revoked_at IS NULL
+            """).all().map { try $0.decode(column: "id", as: Int64.self) }.filter { $0 != except }
+        for id in ids {
+            try await sql.raw("""
+                UPDATE devices SET revoked_at = \(bind: now), revoke_reason = \(bind: reason) WHERE id = \(bind: id)
+                """).run()
+        }
+        return ids
+    }
+
+    /// Removes sessions idle since before `cutoff` (the scheduled clean-up); returns their ids.
+    public func revokeIdle(lastSeenBefore cutoff: Int64) async throws -> [(device: Int64, member: Int64)] {
+        try await db.transaction { sql in
+            let rows = try await sql.raw("""
+                SELECT id, member_id FROM devices WHERE revoked_at IS NULL AND last_seen_at < \(bind: cutoff)
+                """).all().map { (try $0.decode(column: "id", as: Int64.self), try $0.decode(column: "member_id", as: Int64.self)) }
+            let now = Clock.nowMillis()
+            for (id, member) in rows {
+                try await sql.raw("""
+                    UPDATE devices SET revoked_at = \(bind: now), revoke_reason = 'device_idle' WHERE id = \(bind: id)
+                    """).run()
+                try await AuditLog.append(AuditEntry(actorMemberID: nil, deviceID: id, ip: "", action: "device.idle_removed",
+                                                     targetType: "member", targetID: String(member)), sql)
+            }
+            return rows.map { (device: $0.0, member: $0.1) }
+        }
+    }
+
+    /// Every active device, for the admin view.
+    public func listAll() async throws -> [DeviceRecord] {
+        try await db.read { sql in
+            try await sql.raw("""
+                SELECT \(unsafeRaw: Self.columns) FROM devices WHERE revoked_at IS NULL ORDER BY member_id, created_at, id
+                """).all().map(Self.decode)
         }
     }
 
@@ -97,12 +160,13 @@ public struct DeviceRepository: Sendable {
         }
     }
 
-    public func revoke(id: Int64, reason: String) async throws {
+    public func revoke(id: Int64, reason: String, audit: AuditEntry? = nil) async throws {
         try await db.transaction { sql in
             try await sql.raw("""
                 UPDATE devices SET revoked_at = \(bind: Clock.nowMillis()), revoke_reason = \(bind: reason)
                 WHERE id = \(bind: id) AND revoked_at IS NULL
                 """).run()
+            if let audit { try await AuditLog.append(audit, sql) }
         }
     }
 

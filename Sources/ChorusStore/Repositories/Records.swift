@@ -65,6 +65,9 @@ public struct MemberRecord: Sendable, Codable, Equatable {
     public var role: Role
     public var active: Bool
     public var createdAt: Int64
+    public var templateId: Int64?
+    public var twoFactorEnabled: Bool
+    public var deactivatedAt: Int64?
 }
 
 public struct DeviceRecord: Sendable, Codable, Equatable {
