@@ -38,6 +38,11 @@ struct AuthorizationMatrixTests {
         let routes = try await routes(server)
         for route in routes {
             #expect(RouteRule.table[route.key] != nil, "\(route.key) has no permission rule")
+            // The rule table must agree with the product's own list of who may do what.
+            if case .action(let action) = RouteRule.table[route.key] {
+                #expect(Spec.permission[route.key] == .some(action.requirement.permission),
+                        "\(route.key) needs \(String(describing: action.requirement.permission)); the spec says \(String(describing: Spec.permission[route.key]))")
+            }
         }
         let (_, admin) = try await server.member(.admin)
         _ = try await server.customerWrites("Hello, is anyone there?", from: "4915550001")
@@ -144,5 +149,31 @@ struct AuthorizationMatrixTests {
         case "PUT /api/v1/channels/{id}/profile": return ["about": .int(5)]
         default: return route.method == "GET" || route.method == "DELETE" ? nil : [:]
         }
+    }
+
+    /// Who may do what, written from PRODUCT.md §2 independently of `RouteRule.table`: the
+    /// permission each workspace-level route needs (nil: any signed-in member).
+    enum Spec {
+        static let permission: [String: Permission?] = [
+            "DELETE /api/v1/sessions/current": nil, "GET /api/v1/me": nil, "GET /api/v1/devices": nil,
+            "DELETE /api/v1/devices/{id}": nil, "POST /api/v1/devices/logout-all": nil, "POST /api/v1/device-links/approve": nil,
+            "GET /api/v1/me/two-factor": nil, "POST /api/v1/me/two-factor/totp": nil, "POST /api/v1/me/two-factor/totp/confirm": nil,
+            "POST /api/v1/me/two-factor/totp/disable": nil, "POST /api/v1/me/two-factor/recovery-codes": nil, "PUT /api/v1/me/pin": nil,
+            "POST /api/v1/me/step-up": nil, "GET /api/v1/events": nil, "GET /api/v1/members": nil, "GET /api/v1/teams": nil, "GET /api/v1/conversations": nil,
+            "GET /api/v1/channels": nil, "GET /api/v1/channels/{id}/profile": nil, "GET /api/v1/templates": nil,
+            "POST /api/v1/members": .manageMembers, "GET /api/v1/members/{id}": .manageMembers,
+            "PATCH /api/v1/members/{id}": .manageMembers, "POST /api/v1/members/{id}/deactivate": .manageMembers,
+            "POST /api/v1/members/{id}/logout-all": .manageMembers, "POST /api/v1/members/import": .manageMembers,
+            "GET /api/v1/invites": .manageMembers, "GET /api/v1/team/devices": .manageMembers,
+            "GET /api/v1/team/advisories": .manageMembers, "POST /api/v1/team/presets/{name}/apply": .manageMembers,
+            "GET /api/v1/permission-templates": .manageMembers, "POST /api/v1/permission-templates": .manageMembers,
+            "PUT /api/v1/permission-templates/{id}": .manageMembers, "DELETE /api/v1/permission-templates/{id}": .manageMembers,
+            "GET /api/v1/permission-conflicts": .manageMembers, "POST /api/v1/permission-conflicts/check": .manageMembers,
+            "GET /api/v1/audit-events": .manageMembers, "GET /api/v1/audit-events/verify": .manageMembers,
+            "GET /api/v1/settings/security": .manageMembers, "PUT /api/v1/settings/security": .manageMembers,
+            "GET /api/v1/settings/payment": .payment, "PUT /api/v1/settings/payment": .payment,
+            "PUT /api/v1/channels/{id}/profile": .editBusinessProfile, "POST /api/v1/templates/sync": nil,
+            "GET /api/v1/diagnostics/webhooks": .manageChannels,
+        ]
     }
 }

@@ -22,7 +22,7 @@ struct StoreTests {
             let versions = try await db.read { sql in
                 try await sql.raw("SELECT version FROM schema_migrations ORDER BY version").all().map { try $0.decode(column: "version", as: Int.self) }
             }
-            #expect(versions == [1, 2])
+            #expect(versions == [1, 2, 3])
         }
     }
 

@@ -3,6 +3,7 @@ import ChorusCore
 import ChorusStore
 import ChorusWhatsApp
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import ServiceLifecycle
 
@@ -15,12 +16,13 @@ public struct ChorusRuntime: Sendable {
     public let mediaFetcher: MediaFetcher
     let teamJobs: TeamJobs
     let hub: DeviceHub
+    let pump: EventPump
 
     /// The background services to run beside the HTTP server. `runSender` off keeps Chorus
     /// from talking to Meta (tests that drive the outbox by hand); `syncTemplates` runs the
     /// start-up template sync.
     public func services(runSender: Bool, syncTemplates: Bool = true) -> [any Service] {
-        var services: [any Service] = [committer, teamJobs]
+        var services: [any Service] = [committer, teamJobs, pump]
         if runSender { services += [sender, mediaFetcher] + (syncTemplates ? [templateSync] : []) }
         return services
     }
@@ -34,10 +36,16 @@ public func buildApplication(config: ServerConfig, db: Database, httpClient: HTT
                              logger: Logger) -> (some ApplicationProtocol, ChorusRuntime) {
     let (router, runtime) = buildRouter(config: config, db: db, httpClient: httpClient, logger: logger)
     let services = runtime.services(runSender: config.runSender)
-    let app = Application(router: router,
-                          configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Chorus"),
-                          services: services, logger: logger)
+    let app = makeApplication(router: router, host: config.host, port: config.port, services: services, logger: logger)
     return (app, runtime)
+}
+
+/// The HTTP server with WebSocket upgrades (for `/api/v1/events`) on `router`.
+public func makeApplication(router: Router<ChorusRequestContext>, host: String, port: Int, services: [any Service],
+                            logger: Logger) -> some ApplicationProtocol {
+    Application(router: router, server: .http1WebSocketUpgrade(webSocketRouter: router),
+                configuration: .init(address: .hostname(host, port: port), serverName: "Chorus"),
+                services: services, logger: logger)
 }
 
 /// Every route is listed here, in sections, so this function is the map of the HTTP surface
@@ -63,7 +71,10 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
     var defaults = WorkspaceSecurity()
     defaults.deviceCap = config.deviceCap
     let security = SecuritySettings(settings: settings, defaults: defaults)
-    let hub = DeviceHub()
+    let actorLoader = ActorLoader(members: members, devices: devices, security: security)
+    let hub = DeviceHub(reload: { try await actorLoader.reload($0) })
+    let feed = EventFeed(db)
+    let pump = EventPump(feed: feed, hub: hub, logger: logger)
     let audit = AuditRepository(db)
     let throttle = ThrottleRepository(db)
     let twoFactor = TwoFactorRepository(db)
@@ -85,8 +96,8 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
     router.get("openapi.json", use: ops.openAPI)
 
     // WhatsApp webhooks
-    let webhooks = WebhookController(channels: ChannelDirectory(channels: channels), committer: committer, metrics: metrics,
-                                     maxBytes: config.maxWebhookBytes)
+    let webhooks = WebhookController(channels: ChannelDirectory(channels: channels), committer: committer,
+                                     onCommitted: { pump.signal() }, metrics: metrics, maxBytes: config.maxWebhookBytes)
     router.get("webhooks/whatsapp", use: webhooks.verify)
     router.post("webhooks/whatsapp", use: webhooks.receive)
 
@@ -104,9 +115,11 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
 
     // API: everything else needs a signed-in device, and passes the permission decision
     // (RouteRules.swift) before its handler runs.
-    let api = router.group("api/v1").add(middleware: AuthMiddleware(devices: devices, members: members, security: security))
+    let api = router.group("api/v1").add(middleware: AuthMiddleware(devices: devices, actors: actorLoader))
         .add(middleware: PolicyMiddleware())
     api.delete("sessions/current", use: sessions.signOut)
+    let events = EventsController(hub: hub, pump: pump, feed: feed)
+    api.ws("events", onUpgrade: events.handle)
     api.get("me", use: sessions.me)
     let deviceAPI = DeviceController(devices: devices, security: security, hub: hub)
     api.get("devices", use: deviceAPI.list)
@@ -167,7 +180,7 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
     api.post("templates/sync", use: templateAPI.syncNow)
 
     let conversations = ConversationController(inbox: inbox, outbox: outbox, media: media, files: files,
-                                               mediaCap: config.mediaCapBytes, onEnqueued: { sender.kick() })
+                                               mediaCap: config.mediaCapBytes, onEnqueued: { sender.kick(); pump.signal() })
     api.get("conversations", use: conversations.list)
     api.get("conversations/:id", use: conversations.get)
     api.get("conversations/:id/messages", use: conversations.messages)
@@ -182,5 +195,5 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
     api.post("conversations/:id/typing", use: receipts.typing)
 
     return (router, ChorusRuntime(metrics: metrics, committer: committer, sender: sender, templateSync: templateSync,
-                                  mediaFetcher: mediaFetcher, teamJobs: teamJobs, hub: hub))
+                                  mediaFetcher: mediaFetcher, teamJobs: teamJobs, hub: hub, pump: pump))
 }

@@ -1,13 +1,15 @@
 import ChorusCore
 import Hummingbird
+import HummingbirdWebSocket
 import NIOCore
 
 /// The per-request context. `actor` is set by `AuthMiddleware` on authenticated API routes;
 /// handlers read it through `requireActor()`, so an unauthenticated path cannot reach data.
-public struct ChorusRequestContext: RequestContext {
+public struct ChorusRequestContext: RequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
     public var actor: Actor?
     public let remoteAddress: String
+    public let webSocket = WebSocketHandlerReference<ChorusRequestContext>()
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

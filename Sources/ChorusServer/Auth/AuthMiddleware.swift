@@ -8,8 +8,7 @@ import Hummingbird
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = ChorusRequestContext
     let devices: DeviceRepository
-    let members: MemberRepository
-    let security: SecuritySettings
+    let actors: ActorLoader
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let token = Self.token(from: request) else { throw ChorusError.unauthenticated }
@@ -19,26 +18,10 @@ struct AuthMiddleware: RouterMiddleware {
         case .revoked(let reason):
             throw ChorusError(status: 401, code: reason, message: Self.explanation(for: reason))
         case .active(let device, let member, let stepUp):
-            let settings = try await security.current()
-            let (template, overrides) = try await members.adjustments(memberID: member.id)
             var context = context
-            context.actor = Actor(
-                memberID: member.id, deviceID: device.id, role: member.role,
-                permissions: PermissionAdjustments.effective(role: member.role, template: template, overrides: overrides),
-                deviceClass: device.deviceClass, sendWindow: template?.sendWindow,
-                localMinute: SecuritySettings.localMinute(timeZone: settings.timeZone), stepUp: stepUp,
-                deviceRestrictions: settings.deviceRestrictions,
-                mustEnrollTwoFactor: !member.twoFactorEnabled && Self.twoFactorRequired(settings.twoFactorPolicy, role: member.role))
+            context.actor = try await actors.actor(device: device, member: member, stepUp: stepUp)
             try await devices.touch(device, ip: context.remoteAddress)
             return try await next(request, context)
-        }
-    }
-
-    static func twoFactorRequired(_ policy: WorkspaceSecurity.TwoFactorPolicy, role: Role) -> Bool {
-        switch policy {
-        case .optional: return false
-        case .admins: return role == .admin
-        case .everyone: return true
         }
     }
 

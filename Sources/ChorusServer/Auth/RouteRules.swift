@@ -82,10 +82,11 @@ enum RouteRule: Sendable, Equatable {
         "GET /api/v1/channels/{id}/profile": .action(.viewChannels),
         "PUT /api/v1/channels/{id}/profile": .action(.editBusinessProfile),
         "GET /api/v1/templates": .action(.viewChannels),
-        "POST /api/v1/templates/sync": .action(.manageChannels),
+        "POST /api/v1/templates/sync": .action(.viewChannels),
         "GET /api/v1/diagnostics/webhooks": .action(.manageChannels),
 
         "GET /api/v1/conversations": .action(.listConversations),
+        "GET /api/v1/events": .action(.listConversations),
         "GET /api/v1/conversations/{id}": .conversation(.view),
         "DELETE /api/v1/conversations/{id}": .conversation(.delete),
         "GET /api/v1/conversations/{id}/messages": .conversation(.view),

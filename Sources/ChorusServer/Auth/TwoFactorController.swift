@@ -35,7 +35,7 @@ struct TwoFactorController {
         return try JSONBody.response(Status(
             totpEnabled: state.totpEnabled, recoveryCodesLeft: state.recoveryCodesLeft, pinSet: state.pinHash != nil,
             pinExpiresAt: expires, pinExpired: expires.map { $0 < Clock.nowMillis() } ?? false,
-            required: AuthMiddleware.twoFactorRequired(settings.twoFactorPolicy, role: actor.role)))
+            required: ActorLoader.twoFactorRequired(settings.twoFactorPolicy, role: actor.role)))
     }
 
     func beginTOTP(_ request: Request, context: ChorusRequestContext) async throws -> Response {

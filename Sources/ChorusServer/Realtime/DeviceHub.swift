@@ -1,65 +1,116 @@
 import ChorusCore
+import ChorusStore
 import Foundation
 import Synchronization
 
-/// The devices connected to this instance right now, each with an outbox of frames. Controllers
-/// tell it when a member's rights change or devices are signed out, and the open sockets hear
-/// it at once (the seed's app takes 12–25 s).
+/// The devices connected to this instance right now, each with an outbox of frames. Events
+/// from the store are filtered per device by the one permission decision; controllers tell the
+/// hub when rights change or devices are signed out, and open sockets hear it at once.
 final class DeviceHub: Sendable {
     enum Outgoing: Sendable, Equatable {
+        /// An event of the log, with its id so a device never gets one twice.
+        case event(Int64, String)
         case frame(String)
         /// Close the socket with this reason code (device_evicted, member_deactivated …).
         case close(String)
     }
 
-    struct Connection: Sendable {
-        let id: UUID
-        let memberID: Int64
+    final class Connection: Sendable {
+        let id = UUID()
         let deviceID: Int64
         let outbox: AsyncStream<Outgoing>.Continuation
+        /// The member's rights as of the last check; refreshed when they change.
+        let actor: Mutex<Actor>
+
+        init(actor: Actor, outbox: AsyncStream<Outgoing>.Continuation) {
+            self.deviceID = actor.deviceID
+            self.outbox = outbox
+            self.actor = Mutex(actor)
+        }
+
+        var memberID: Int64 { actor.withLock { $0.memberID } }
+
+        /// May this device see the event? The same decision as `GET /conversations/{id}`.
+        func mayReceive(_ event: FeedEvent) -> Bool {
+            let actor = self.actor.withLock { $0 }
+            if let member = event.memberID, member != actor.memberID { return false }
+            guard event.conversationID != nil else { return true }
+            return AccessPolicy.decide(actor, .viewConversation(assigneeID: event.assigneeID)) == .allow
+        }
     }
 
     private let connections = Mutex<[UUID: Connection]>([:])
+    /// Rebuilds a connected device's actor from the store (rights, template, settings).
+    private let reload: @Sendable (Actor) async throws -> Actor?
 
-    func connect(memberID: Int64, deviceID: Int64) -> (UUID, AsyncStream<Outgoing>) {
-        let (stream, continuation) = AsyncStream.makeStream(of: Outgoing.self, bufferingPolicy: .bufferingNewest(10_000))
-        let id = UUID()
-        connections.withLock { $0[id] = Connection(id: id, memberID: memberID, deviceID: deviceID, outbox: continuation) }
-        return (id, stream)
+    init(reload: @escaping @Sendable (Actor) async throws -> Actor?) {
+        self.reload = reload
     }
 
-    func disconnect(_ id: UUID) {
-        connections.withLock { $0.removeValue(forKey: id) }?.outbox.finish()
+    func connect(_ actor: Actor) -> (Connection, AsyncStream<Outgoing>) {
+        let (stream, continuation) = AsyncStream.makeStream(of: Outgoing.self, bufferingPolicy: .bufferingNewest(10_000))
+        let connection = Connection(actor: actor, outbox: continuation)
+        connections.withLock { $0[connection.id] = connection }
+        return (connection, stream)
+    }
+
+    func disconnect(_ connection: Connection) {
+        connections.withLock { $0.removeValue(forKey: connection.id) }?.outbox.finish()
     }
 
     var count: Int { connections.withLock { $0.count } }
 
-    /// Sends a frame to every open device of a member.
-    func send(toMember memberID: Int64, _ frame: JSONValue) {
-        let text = frame.serialized
-        for connection in connections.withLock({ Array($0.values) }) where connection.memberID == memberID {
-            connection.outbox.yield(.frame(text))
+    private var all: [Connection] { connections.withLock { Array($0.values) } }
+
+    /// Fans store events out to every device allowed to see them.
+    func deliver(_ events: [FeedEvent]) {
+        let connections = all
+        guard !connections.isEmpty else { return }
+        for event in events {
+            let text = EventFrames.text(event)
+            for connection in connections where connection.mayReceive(event) { connection.outbox.yield(.event(event.id, text)) }
         }
     }
 
-    /// Sends a frame to the connections `include` accepts.
-    func broadcast(_ frame: JSONValue, include: (Connection) -> Bool) {
+    /// Sends a frame that is not in the event log (presence, typing, rights changes).
+    func send(_ frame: JSONValue, where include: (Connection) -> Bool) {
         let text = frame.serialized
-        for connection in connections.withLock({ Array($0.values) }) where include(connection) {
-            connection.outbox.yield(.frame(text))
-        }
+        for connection in all where include(connection) { connection.outbox.yield(.frame(text)) }
     }
 
-    /// Tells the member's devices their rights changed: clients refetch `/api/v1/me`.
-    func rightsChanged(memberID: Int64) {
-        send(toMember: memberID, .object(["type": .string("permissions.changed"), "memberId": .int(memberID)]))
+    /// Refreshes what the member's open devices may see (nil: everyone's, after a workspace
+    /// setting changed), then tells them; clients refetch `/api/v1/me`.
+    func rightsChanged(memberID: Int64?) async {
+        for connection in all where memberID == nil || connection.memberID == memberID {
+            let current = connection.actor.withLock { $0 }
+            if let fresh = try? await reload(current) { connection.actor.withLock { $0 = fresh } }
+        }
+        var frame: [String: JSONValue] = ["type": "permissions.changed"]
+        if let memberID { frame["memberId"] = .int(memberID) }
+        send(.object(frame), where: { memberID == nil || $0.memberID == memberID })
     }
 
     /// Closes the sockets of signed-out devices, with the reason as close frame text.
     func close(devices: [Int64], reason: String) {
         let set = Set(devices)
-        for connection in connections.withLock({ Array($0.values) }) where set.contains(connection.deviceID) {
-            connection.outbox.yield(.close(reason))
-        }
+        for connection in all where set.contains(connection.deviceID) { connection.outbox.yield(.close(reason)) }
+    }
+}
+
+/// The JSON frames of the event socket: `{"id", "type", "at", "conversationId", "data", "message"}`.
+enum EventFrames {
+    struct Frame: Encodable {
+        var id: Int64
+        var type: String
+        var at: Int64
+        var conversationId: Int64?
+        var data: JSONValue
+        var message: MessageRecord?
+    }
+
+    static func text(_ event: FeedEvent) -> String {
+        let frame = Frame(id: event.id, type: event.kind, at: event.at, conversationId: event.conversationID,
+                          data: event.payload, message: event.message)
+        return (try? String(decoding: JSONBody.encoder.encode(frame), as: UTF8.self)) ?? "{}"
     }
 }

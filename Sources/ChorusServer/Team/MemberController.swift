@@ -183,7 +183,7 @@ struct MemberController {
         if member.role == .admin, role != .admin { try await requireAnotherAdmin(besides: member.id) }
         let updated = try await members.changeRights(memberID: member.id, change,
                                                      audit: try entry(context, "member.rights_changed", target: member.id, details: body))
-        hub.rightsChanged(memberID: member.id)
+        await hub.rightsChanged(memberID: member.id)
         return try JSONBody.response(["member": updated])
     }
 

@@ -41,12 +41,12 @@ struct PermissionTemplateController {
         let id = try templateID(context)
         let affected = try await members.list().filter { $0.templateId == id }
         try await templates.delete(id: id, audit: try audit(context, "template.deleted", id))
-        for member in affected { hub.rightsChanged(memberID: member.id) }
+        for member in affected { await hub.rightsChanged(memberID: member.id) }
         return Response(status: .noContent)
     }
 
     func notifyMembers(of id: Int64) async throws {
-        for member in try await members.list() where member.templateId == id { hub.rightsChanged(memberID: member.id) }
+        for member in try await members.list() where member.templateId == id { await hub.rightsChanged(memberID: member.id) }
     }
 
     func templateID(_ context: ChorusRequestContext) throws -> Int64 {

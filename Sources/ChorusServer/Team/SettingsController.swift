@@ -31,7 +31,7 @@ struct SettingsController {
         let raw = try JSONBody.decode(JSONValue.self, data: data)
         try await security.save(value, audit: try entry(context, "settings.security_changed", raw))
         // Device rules and send windows may have changed for everyone.
-        hub.broadcast(.object(["type": .string("permissions.changed")]), include: { _ in true })
+        await hub.rightsChanged(memberID: nil)
         return try JSONBody.response(value)
     }
 

@@ -8,6 +8,8 @@ import Hummingbird
 struct WebhookController {
     let channels: ChannelDirectory
     let committer: GroupCommitter
+    /// Called after a commit that stored something, to wake the event pump at once.
+    var onCommitted: @Sendable () -> Void = {}
     let metrics: Metrics
     let maxBytes: Int
 
@@ -61,6 +63,7 @@ struct WebhookController {
             throw ChorusError(status: 401, code: "invalid_signature", message: "The signature does not match.")
         }
         let outcome = try await committer.commit(parsed.batch)
+        if !outcome.storedMessages.isEmpty || outcome.statusesApplied > 0 { onCommitted() }
         metrics.increment("chorus_webhook_messages_total", labels: ["outcome": "stored"], by: Double(outcome.storedMessages.count))
         metrics.increment("chorus_webhook_messages_total", labels: ["outcome": "duplicate"], by: Double(outcome.duplicateMessages))
         metrics.increment("chorus_webhook_statuses_total", labels: ["outcome": "applied"], by: Double(outcome.statusesApplied))

@@ -94,7 +94,7 @@ public struct InviteRepository: Sendable {
 
     /// Accepts a valid invite by creating the member with their chosen password, atomically.
     public func accept(tokenHash: String, passwordHash: String) async throws -> MemberRecord {
-        try await db.transaction { sql in
+        try await MemberRepository.emailUnique("") { try await db.transaction { sql in
             guard let row = try await sql.raw("""
                 SELECT \(unsafeRaw: Self.columns) FROM member_invites WHERE token_hash = \(bind: tokenHash)
                 """).first() else {
@@ -115,7 +115,7 @@ public struct InviteRepository: Sendable {
             try await AuditLog.append(AuditEntry(actorMemberID: member.id, deviceID: nil, ip: "", action: "member.invite_accepted",
                                                  targetType: "member", targetID: String(member.id)), sql)
             return member
-        }
+        } }
     }
 
     static let columns = "id, email, name, role, template_id, created_at, expires_at, accepted_at"

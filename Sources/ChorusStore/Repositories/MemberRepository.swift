@@ -23,25 +23,32 @@ public struct MemberRepository: Sendable {
     }
 
     public func create(email: String, name: String, passwordHash: String, role: Role) async throws -> MemberRecord {
-        try await db.transaction { sql in
-            try await Self.insert(NewMember(email: email, name: name, passwordHash: passwordHash, role: role), sql)
+        try await Self.emailUnique(email) {
+            try await db.transaction { sql in
+                try await Self.insert(NewMember(email: email, name: name, passwordHash: passwordHash, role: role), sql)
+            }
+        }
+    }
+
+    /// Turns the store's unique violation (raised at commit or statement time) into the API's answer.
+    static func emailUnique<T>(_ email: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch StoreError.uniqueViolation {
+            throw ChorusError.conflict("email_taken", email.isEmpty ? "A member with this email already exists."
+                                                                   : "A member with the email \(normalize(email)) already exists.")
         }
     }
 
     /// Inserts inside the caller's transaction (invites and batch import create several rows atomically).
     static func insert(_ member: NewMember, _ sql: any SQLDatabase) async throws -> MemberRecord {
-        let email = normalize(member.email)
-        do {
-            let row = try await sql.raw("""
-                INSERT INTO members (email, name, password_hash, role, template_id, active, created_at)
-                VALUES (\(bind: email), \(bind: member.name), \(bind: member.passwordHash), \(bind: member.role.rawValue),
-                    \(bind: member.templateID), \(bind: true), \(bind: Clock.nowMillis()))
-                RETURNING \(unsafeRaw: columns)
-                """).first()
-            return try decode(row!)
-        } catch StoreError.uniqueViolation {
-            throw ChorusError.conflict("email_taken", "A member with the email \(email) already exists.")
-        }
+        let row = try await sql.raw("""
+            INSERT INTO members (email, name, password_hash, role, template_id, active, created_at)
+            VALUES (\(bind: normalize(member.email)), \(bind: member.name), \(bind: member.passwordHash), \(bind: member.role.rawValue),
+                \(bind: member.templateID), \(bind: true), \(bind: Clock.nowMillis()))
+            RETURNING \(unsafeRaw: columns)
+            """).first()
+        return try decode(row!)
     }
 
     public func find(id: Int64) async throws -> MemberRecord? {
@@ -174,12 +181,12 @@ public struct MemberRepository: Sendable {
 
     /// Creates every member or none (batch import): a failure rolls all of them back.
     public func createAll(_ members: [NewMember], audit: AuditEntry) async throws -> [MemberRecord] {
-        try await db.transaction { sql in
+        try await Self.emailUnique(members.first?.email ?? "") { try await db.transaction { sql in
             var created: [MemberRecord] = []
             for member in members { created.append(try await Self.insert(member, sql)) }
             try await AuditLog.append(audit, sql)
             return created
-        }
+        } }
     }
 
     public func setPassword(memberID: Int64, hash: String) async throws {

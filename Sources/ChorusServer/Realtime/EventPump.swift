@@ -1,0 +1,77 @@
+import ChorusStore
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Moves new events from the store's event log to the connected devices. Writers call
+/// `signal()` right after they commit, so a webhook's message reaches the sockets within
+/// milliseconds; a 100 ms tick catches anything written without a signal.
+final class EventPump: Service, Sendable {
+    let feed: EventFeed
+    let hub: DeviceHub
+    let logger: Logger
+    private let delivered = Mutex<Int64>(0)
+    private let signals: AsyncStream<Void>
+    private let continuation: AsyncStream<Void>.Continuation
+
+    init(feed: EventFeed, hub: DeviceHub, logger: Logger) {
+        self.feed = feed
+        self.hub = hub
+        self.logger = logger
+        (signals, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// The newest event id handed to the hub: a connecting device replays up to here from the
+    /// store and takes the rest live.
+    var highWater: Int64 { delivered.withLock { $0 } }
+
+    func signal() { continuation.yield() }
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .milliseconds(100))
+                        self.signal()
+                    }
+                }
+                group.addTask { await self.pump() }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+        continuation.finish()
+    }
+
+    private func pump() async {
+        while !Task.isCancelled {
+            do {
+                let start = try await feed.latestID()
+                delivered.withLock { $0 = max($0, start) }
+                break
+            } catch {
+                try? await Task.sleep(for: .milliseconds(500))
+            }
+        }
+        for await _ in signals {
+            if Task.isCancelled { return }
+            await drain()
+        }
+    }
+
+    private func drain() async {
+        do {
+            while true {
+                let events = try await feed.events(after: highWater, limit: 500)
+                guard let last = events.last else { return }
+                // Advance first: a device registering now replays up to here and dedupes by id.
+                delivered.withLock { $0 = last.id }
+                hub.deliver(events)
+                if events.count < 500 { return }
+            }
+        } catch {
+            logger.warning("event pump could not read the event log, will retry: \(error)")
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import ChorusCore
+import ChorusStore
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOWebSocket
+
+/// `GET /api/v1/events`: the device's WebSocket. It first replays what the device missed since
+/// `?last_event_id=N` from the store, in order, then streams live events — only those the
+/// device may see. Frames are JSON objects; every event frame has a monotonically increasing id.
+struct EventsController {
+    let hub: DeviceHub
+    let pump: EventPump
+    let feed: EventFeed
+
+    /// Close code when the session ends (evicted, signed out, deactivated); the reason is the
+    /// same stable code the REST API answers with.
+    static let sessionEnded = WebSocketErrorCode(codeNumber: 4401)
+
+    func handle(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter,
+                _ context: WebSocketRouterContext<ChorusRequestContext>) async throws {
+        guard let actor = context.requestContext.actor else { return }
+        let (connection, stream) = hub.connect(actor)
+        defer { hub.disconnect(connection) }
+        let highWater = pump.highWater
+        var lastSent = highWater
+        let hello: JSONValue = ["type": "hello", "lastEventId": .int(highWater), "deviceId": .int(actor.deviceID)]
+        try await outbound.write(.text(hello.serialized))
+        if let raw = context.request.uri.queryParameters.get("last_event_id"), let since = Int64(raw), since < highWater {
+            var cursor = max(0, since)
+            while cursor < highWater {
+                let page = try await feed.events(after: cursor, upTo: highWater, limit: 500)
+                guard let last = page.last else { break }
+                for event in page where connection.mayReceive(event) {
+                    try await outbound.write(.text(EventFrames.text(event)))
+                }
+                cursor = last.id
+            }
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                // Reading tells us when the client goes away; client frames are not needed yet.
+                for try await _ in inbound.messages(maxSize: 64 << 10) {}
+                hub.disconnect(connection)
+            }
+            for await item in stream {
+                switch item {
+                case .event(let id, let text):
+                    guard id > lastSent else { continue }
+                    lastSent = id
+                    try await outbound.write(.text(text))
+                case .frame(let text):
+                    try await outbound.write(.text(text))
+                case .close(let reason):
+                    try await outbound.close(Self.sessionEnded, reason: reason)
+                    group.cancelAll()
+                    return
+                }
+            }
+            group.cancelAll()
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import ChorusCore
+import ChorusStore
+import ChorusTestSupport
+import Foundation
+import Testing
+
+@Suite("Real time: the device WebSocket", .serialized)
+struct RealtimeTests {
+    @Test("a customer's message reaches every entitled device with its content, and none of a restricted member's")
+    func messagesReachEntitledDevices() async throws {
+        try await TestServer.with(simulator: true) { server in
+            let (_, admin) = try await server.member(.admin)
+            let (_, restricted) = try await server.member(.restricted)
+            let adminSocket = try await TestSocket.connect(server, token: admin)
+            let restrictedSocket = try await TestSocket.connect(server, token: restricted)
+            _ = try await server.customerWrites("Where is my order #123?", from: "4915550002")
+            try await adminSocket.waitFor(5, "the message frame") { frames in
+                frames.contains { $0["type"]?.string == "message.created" && $0["message"]?["text"]?.string == "Where is my order #123?" }
+            }
+            let conversation = try await server.conversationID(token: admin, waID: "4915550002")
+            // The restricted member sees it nowhere: not live, not by id, not in the list.
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(restrictedSocket.events.isEmpty, "\(restrictedSocket.events)")
+            #expect(try await server.request("GET", "/api/v1/conversations/\(conversation)", token: restricted).status == 404)
+            #expect(try await server.request("GET", "/api/v1/conversations/\(conversation)/messages", token: restricted).status == 404)
+            let list = try await server.request("GET", "/api/v1/conversations", token: restricted)
+            #expect(list.body["items"]?.array?.isEmpty == true)
+            // Reconnecting from 0 replays nothing hidden either.
+            let replay = try await TestSocket.connect(server, token: restricted, lastEventID: 0)
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(replay.events.isEmpty)
+            await adminSocket.close()
+            await restrictedSocket.close()
+            await replay.close()
+        }
+    }
+
+    @Test("a device offline for 1,000 events receives all 1,000 in order on reconnect")
+    func replayAfterReconnect() async throws {
+        try await TestServer.with(simulator: true) { server in
+            let (_, token) = try await server.member(.standard)
+            let first = try await TestSocket.connect(server, token: token)
+            let lastSeen = first.frames.value.first { $0["type"]?.string == "hello" }!["lastEventId"]!.int!
+            await first.close()
+            let phone = server.channel!.phoneNumberID
+            let messages = (0..<1000).map { i in
+                Fixtures.inbound("wamid.offline.\(i)", from: "49155500\(i % 7)", text: "message \(i)", phoneNumberID: phone,
+                                 at: 1_800_000_000 + Int64(i))
+            }
+            _ = try await IngestRepository(server.db).store(Fixtures.batch(messages))
+            let again = try await TestSocket.connect(server, token: token, lastEventID: lastSeen)
+            try await again.waitFor(10, "1,000 replayed events") { $0.filter { $0["type"]?.string == "message.created" }.count >= 1000 }
+            let ids = again.events.compactMap { $0["id"]?.int }
+            #expect(ids == ids.sorted() && Set(ids).count == ids.count, "in order, no duplicates")
+            let texts = again.events.compactMap { $0["message"]?["text"]?.string }
+            #expect(texts.count == 1000)
+            #expect(Set(texts) == Set((0..<1000).map { "message \($0)" }))
+            await again.close()
+        }
+    }
+
+    @Test("a 5th login closes the 1st device's socket at once with device_evicted")
+    func evictionClosesSocket() async throws {
+        try await TestServer.with { server in
+            let (member, first) = try await server.member(.standard)
+            let socket = try await TestSocket.connect(server, token: first)
+            for _ in 0..<4 { _ = try await server.signIn(member.email) }
+            let closed = try await socket.waitForClose(2)
+            #expect(closed.code == 4401)
+            #expect(closed.reason == "device_evicted")
+        }
+    }
+
+    @Test("a rights change reaches the member's open devices in under 100 ms and narrows what they receive")
+    func rightsChangeIsPushed() async throws {
+        try await TestServer.with(simulator: true) { server in
+            let (_, admin) = try await server.member(.admin)
+            try await server.stepUp(admin)
+            let (agent, token) = try await server.member(.standard)
+            let sockets = [try await TestSocket.connect(server, token: token), try await TestSocket.connect(server, token: server.signIn(agent.email))]
+            let started = Date()
+            let change = try await server.request("PATCH", "/api/v1/members/\(agent.id)", token: admin,
+                                                  json: ["overrides": ["view_all_conversations": false]])
+            #expect(change.status == 200)
+            for socket in sockets {
+                try await socket.waitFor(1, "permissions.changed") { $0.contains { $0["type"]?.string == "permissions.changed" } }
+            }
+            let elapsed = Date().timeIntervalSince(started)
+            #expect(elapsed < 0.1 + 0.1, "pushed \(elapsed) s after the request was sent (the request itself included)")
+            _ = try await server.customerWrites("Anyone?", from: "4915550003")
+            _ = try await server.conversationID(token: admin, waID: "4915550003")
+            try await Task.sleep(for: .milliseconds(300))
+            for socket in sockets {
+                #expect(!socket.events.contains { $0["type"]?.string == "message.created" }, "an unassigned conversation is no longer visible")
+                await socket.close()
+            }
+        }
+    }
+}
