@@ -4,6 +4,7 @@ import ChorusTestSupport
 import Foundation
 import SQLKit
 import Testing
+@testable import ChorusServer
 
 @Suite("Team: members, devices, links and two-step verification", .serialized)
 struct TeamTests {
@@ -279,6 +280,85 @@ struct TeamTests {
             }
             let broken = try await server.request("GET", "/api/v1/audit-events/verify", token: admin)
             #expect(broken.body["intact"] == .bool(false))
+        }
+    }
+}
+
+@Suite("Team upkeep: idle devices, admin sign-out, PIN age", .serialized)
+struct TeamUpkeepTests {
+    @Test("devices idle for more than 7 days are removed by the scheduled job; outdated OS versions are flagged")
+    func idleDevices() async throws {
+        try await TestServer.with { server in
+            let (member, idle) = try await server.member(.standard)
+            let fresh = try await server.signIn(member.email)
+            let old = try await server.request("POST", "/api/v1/sessions", json: ["email": .string(member.email), "password": .string(TestServer.password),
+                                                                                  "os": "android", "osVersion": "8.1"])
+            let oldID = old.body["device"]!["id"]!.int!
+            try await server.db.transaction { sql in
+                try await sql.raw("UPDATE devices SET last_seen_at = \(bind: Clock.nowMillis() - 8 * 86_400_000) WHERE id <> \(bind: oldID)").run()
+                try await sql.raw("UPDATE devices SET last_seen_at = \(bind: Clock.nowMillis() - 86_400_000) WHERE id = \(bind: oldID)").run()
+            }
+            await server.runtime.teamJobs.tick()
+            #expect(try await server.request("GET", "/api/v1/me", token: idle).body["error"]?["code"]?.string == "device_idle")
+            #expect(try await server.request("GET", "/api/v1/me", token: fresh).body["error"]?["code"]?.string == "device_idle")
+            let mine = try await server.request("GET", "/api/v1/devices", token: old.body["token"]!.string!)
+            #expect(mine.body["items"]?.array?.count == 1)
+            #expect(mine.body["items"]?.array?.first?["outdatedOS"] == .bool(true))
+            #expect(mine.body["items"]?.array?.first?["current"] == .bool(true))
+        }
+    }
+
+    @Test("an admin can sign out all of a member's devices; a member can sign out everywhere but here")
+    func signOutEverywhere() async throws {
+        try await TestServer.with { server in
+            let (_, admin) = try await server.member(.admin)
+            let (member, a) = try await server.member(.standard)
+            let b = try await server.signIn(member.email)
+            let kept = try await server.request("POST", "/api/v1/devices/logout-all?keepCurrent=true", token: b)
+            #expect(kept.body["signedOut"]?.int == 1)
+            #expect(try await server.request("GET", "/api/v1/me", token: a).body["error"]?["code"]?.string == "logged_out_everywhere")
+            #expect(try await server.request("GET", "/api/v1/me", token: b).status == 200)
+            let byAdmin = try await server.request("POST", "/api/v1/members/\(member.id)/logout-all", token: admin)
+            #expect(byAdmin.body["signedOut"]?.int == 1)
+            #expect(try await server.request("GET", "/api/v1/me", token: b).body["error"]?["code"]?.string == "logged_out_by_admin")
+            let everyone = try await server.request("GET", "/api/v1/team/devices", token: admin)
+            #expect(everyone.body["items"]?.array?.allSatisfy { $0["device"]?["memberId"]?.int != member.id } == true)
+        }
+    }
+
+    @Test("a step-up PIN older than 90 days must be changed before it works again")
+    func pinRotation() async throws {
+        try await TestServer.with { server in
+            let (member, token) = try await server.member(.admin)
+            try await server.stepUp(token)
+            try await server.db.transaction { sql in
+                try await sql.raw("UPDATE members SET pin_changed_at = \(bind: Clock.nowMillis() - 91 * 86_400_000) WHERE id = \(bind: member.id)").run()
+            }
+            let expired = try await server.request("POST", "/api/v1/me/step-up", token: token, json: ["pin": .string(TestServer.pin)])
+            #expect(expired.body["error"]?["code"]?.string == "pin_expired")
+            let status = try await server.request("GET", "/api/v1/me/two-factor", token: token)
+            #expect(status.body["pinExpired"] == .bool(true))
+            let same = try await server.request("PUT", "/api/v1/me/pin", token: token,
+                                                json: ["pin": .string(TestServer.pin), "currentPin": .string(TestServer.pin)])
+            #expect(same.body["error"]?["code"]?.string == "pin_reused")
+            let changed = try await server.request("PUT", "/api/v1/me/pin", token: token,
+                                                   json: ["pin": "731904", "currentPin": .string(TestServer.pin)])
+            #expect(changed.status == 204)
+            #expect(try await server.request("POST", "/api/v1/me/step-up", token: token, json: ["pin": "731904"]).status == 200)
+        }
+    }
+
+    @Test("the daily conflict check runs once a day after 04:00 in the workspace's time zone")
+    func dailyConflictCheck() async throws {
+        try await TestServer.with { server in
+            let jobs = server.runtime.teamJobs
+            var config = WorkspaceSecurity()
+            config.conflictCheckHour = 4
+            let day = Date(timeIntervalSince1970: 1_800_000_000 - 1_800_000_000.truncatingRemainder(dividingBy: 86_400))
+            #expect(try await jobs.conflictCheckDue(config, now: day.addingTimeInterval(3 * 3600)) == false, "03:00: not yet")
+            #expect(try await jobs.conflictCheckDue(config, now: day.addingTimeInterval(4 * 3600 + 60)) == true)
+            _ = try await TeamHealthController.runCheck(team: TeamRepository(server.db), settings: SettingsRepository(server.db))
+            #expect(try await jobs.conflictCheckDue(config, now: Date()) == false, "already ran today")
         }
     }
 }

@@ -38,6 +38,16 @@ public enum JSONValue: Sendable, Equatable, Hashable {
         return nil
     }
 
+    /// Any number, or a string holding one (Meta sends prices both ways).
+    public var double: Double? {
+        switch self {
+        case .int(let i): return Double(i)
+        case .double(let d): return d
+        case .string(let s): return Double(s)
+        default: return nil
+        }
+    }
+
     public var array: [JSONValue]? {
         if case .array(let a) = self { return a }
         return nil

@@ -61,6 +61,11 @@ public enum Action: Sendable, Equatable, Hashable {
     case viewConversation(assigneeID: Int64?)
     case replyToConversation(assigneeID: Int64?)
     case assignConversation(assigneeID: Int64?)
+    /// Status, notes, read markers: anyone who may see the conversation.
+    case updateConversation(assigneeID: Int64?)
+    case labelConversation(assigneeID: Int64?)
+    case manageLabels
+    case manageQuickReplies
     case deleteConversation(assigneeID: Int64?)
     case exportConversations
     case viewChannels
@@ -90,6 +95,14 @@ public enum Action: Sendable, Equatable, Hashable {
                                label: "sending messages")
         case .assignConversation(let assignee):
             return Requirement(permission: .assignConversations, resourceAssignee: .some(assignee), label: "assigning conversations")
+        case .updateConversation(let assignee):
+            return Requirement(permission: nil, resourceAssignee: .some(assignee), label: "changing the conversation")
+        case .labelConversation(let assignee):
+            return Requirement(permission: .manageLabels, resourceAssignee: .some(assignee), label: "labelling conversations")
+        case .manageLabels:
+            return Requirement(permission: .manageLabels, label: "managing labels")
+        case .manageQuickReplies:
+            return Requirement(permission: .setAutoReplies, label: "managing quick replies")
         case .deleteConversation(let assignee):
             return Requirement(permission: .deleteChatHistory, resourceAssignee: .some(assignee), stepUp: .pin,
                                label: "deleting chat history")

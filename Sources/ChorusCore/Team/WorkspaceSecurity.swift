@@ -23,6 +23,8 @@ public struct WorkspaceSecurity: Sendable, Equatable, Codable {
     public var stepUpMinutes = 5
     public var conflictCheckHour = 4
     public var inviteValidHours = 72
+    /// Deleted chat history stays recoverable this long before it is purged.
+    public var deletedHistoryRetentionDays = 30
 
     public init() {}
 
@@ -46,6 +48,7 @@ public struct WorkspaceSecurity: Sendable, Equatable, Codable {
         stepUpMinutes = try c.decodeIfPresent(Int.self, forKey: .stepUpMinutes) ?? d.stepUpMinutes
         conflictCheckHour = try c.decodeIfPresent(Int.self, forKey: .conflictCheckHour) ?? d.conflictCheckHour
         inviteValidHours = try c.decodeIfPresent(Int.self, forKey: .inviteValidHours) ?? d.inviteValidHours
+        deletedHistoryRetentionDays = try c.decodeIfPresent(Int.self, forKey: .deletedHistoryRetentionDays) ?? d.deletedHistoryRetentionDays
     }
 
     /// Nil when sensible, else what is wrong, in words.
@@ -62,6 +65,7 @@ public struct WorkspaceSecurity: Sendable, Equatable, Codable {
         if !(1...365).contains(pinRotationDays) || !(1...60).contains(stepUpMinutes) { return "PIN values are out of range." }
         if !(0...23).contains(conflictCheckHour) { return "conflictCheckHour must be 0–23." }
         if !(1...720).contains(inviteValidHours) { return "inviteValidHours must be between 1 and 720." }
+        if !(1...3650).contains(deletedHistoryRetentionDays) { return "deletedHistoryRetentionDays must be between 1 and 3650." }
         return nil
     }
 

@@ -10,12 +10,16 @@ struct ActorLoader: Sendable {
     let security: SecuritySettings
 
     func actor(device: DeviceRecord, member: MemberRecord, stepUp: StepUpLevel) async throws -> Actor {
+        try await build(member: member, deviceID: device.id, deviceClass: device.deviceClass, stepUp: stepUp)
+    }
+
+    private func build(member: MemberRecord, deviceID: Int64, deviceClass: DeviceClass, stepUp: StepUpLevel) async throws -> Actor {
         let settings = try await security.current()
         let (template, overrides) = try await members.adjustments(memberID: member.id)
         return Actor(
-            memberID: member.id, deviceID: device.id, role: member.role,
+            memberID: member.id, deviceID: deviceID, role: member.role,
             permissions: PermissionAdjustments.effective(role: member.role, template: template, overrides: overrides),
-            deviceClass: device.deviceClass, sendWindow: template?.sendWindow,
+            deviceClass: deviceClass, sendWindow: template?.sendWindow,
             localMinute: SecuritySettings.localMinute(timeZone: settings.timeZone), stepUp: stepUp,
             deviceRestrictions: settings.deviceRestrictions,
             mustEnrollTwoFactor: !member.twoFactorEnabled && Self.twoFactorRequired(settings.twoFactorPolicy, role: member.role))
@@ -26,6 +30,12 @@ struct ActorLoader: Sendable {
         guard let device = try await devices.find(id: actor.deviceID), let member = try await members.find(id: actor.memberID),
               member.active else { return nil }
         return try await self.actor(device: device, member: member, stepUp: actor.stepUp)
+    }
+
+    /// The member's rights as any of their devices would have them (visibility checks for
+    /// mentions, say); device class and step-up do not matter there.
+    func memberActor(_ member: MemberRecord) async throws -> Actor {
+        try await build(member: member, deviceID: 0, deviceClass: .desktop, stepUp: .none)
     }
 
     static func twoFactorRequired(_ policy: WorkspaceSecurity.TwoFactorPolicy, role: Role) -> Bool {

@@ -14,7 +14,7 @@ enum RouteRule: Sendable, Equatable {
     case conversation(ConversationAction)
 
     enum ConversationAction: Sendable, Equatable {
-        case view, reply, assign, delete, export
+        case view, reply, assign, update, label, delete, export
 
         /// The decisions the handler asks, in order.
         func actions(assignee: Int64?) -> [Action] {
@@ -22,6 +22,8 @@ enum RouteRule: Sendable, Equatable {
             case .view: return [.viewConversation(assigneeID: assignee)]
             case .reply: return [.replyToConversation(assigneeID: assignee)]
             case .assign: return [.assignConversation(assigneeID: assignee)]
+            case .update: return [.updateConversation(assigneeID: assignee)]
+            case .label: return [.labelConversation(assigneeID: assignee)]
             case .delete: return [.deleteConversation(assigneeID: assignee)]
             case .export: return [.viewConversation(assigneeID: assignee), .exportConversations]
             }
@@ -95,6 +97,23 @@ enum RouteRule: Sendable, Equatable {
         "POST /api/v1/conversations/{id}/typing": .conversation(.reply),
         "GET /api/v1/conversations/{id}/export": .conversation(.export),
         "GET /api/v1/media/{id}": .conversation(.view),
+        "GET /api/v1/inbox/counts": .action(.listConversations),
+        "GET /api/v1/search": .action(.listConversations),
+        "GET /api/v1/sync": .action(.listConversations),
+        "GET /api/v1/contacts/{id}": .action(.listConversations),
+        "POST /api/v1/conversations/{id}/assignment": .conversation(.assign),
+        "GET /api/v1/conversations/{id}/assignments": .conversation(.view),
+        "POST /api/v1/conversations/{id}/status": .conversation(.update),
+        "PUT /api/v1/conversations/{id}/labels": .conversation(.label),
+        "GET /api/v1/conversations/{id}/notes": .conversation(.view),
+        "POST /api/v1/conversations/{id}/notes": .conversation(.update),
+        "GET /api/v1/labels": .action(.listConversations),
+        "POST /api/v1/labels": .action(.manageLabels),
+        "DELETE /api/v1/labels/{id}": .action(.manageLabels),
+        "GET /api/v1/quick-replies": .action(.listConversations),
+        "POST /api/v1/quick-replies": .action(.manageQuickReplies),
+        "PUT /api/v1/quick-replies/{id}": .action(.manageQuickReplies),
+        "DELETE /api/v1/quick-replies/{id}": .action(.manageQuickReplies),
     ]
 
     static func key(method: String, path: String) -> String {

@@ -11,24 +11,36 @@ struct ConversationController {
     let media: MediaRepository
     let files: MediaFiles
     let mediaCap: Int
+    let state: ConversationStateRepository
     let onEnqueued: @Sendable () -> Void
 
     static let defaultPageSize = 50
-    /// Meta's customer-service window: free text only within 24 h of the customer's last message.
-    static let serviceWindowMillis: Int64 = 24 * 3600 * 1000
 
+    /// `view` (mine, unassigned, all, mentions), `status`, `label`, `team`, `channel`,
+    /// `sort` (activity, waiting), `limit`, `cursor`.
     func list(_ request: Request, context: ChorusRequestContext) async throws -> Response {
         let actor = try context.requireActor()
         let query = request.uri.queryParameters
-        let status = try query["status"].map { raw -> ConversationStatus in
-            guard let status = ConversationStatus(rawValue: String(raw)) else {
-                throw ChorusError.badRequest("invalid_status", "status must be one of open, pending, snoozed, resolved.")
-            }
-            return status
+        func parse<T>(_ name: String, _ make: (String) -> T?, _ allowed: String) throws -> T? {
+            guard let raw = query[Substring(name)] else { return nil }
+            guard let value = make(String(raw)) else { throw ChorusError.badRequest("invalid_\(name)", "\(name) must be \(allowed).") }
+            return value
         }
-        let page = try await inbox.conversations(scope: AccessPolicy.scope(for: actor), status: status,
-                                                 limit: try Self.limit(query), cursor: query["cursor"].map(String.init))
+        let page = try await inbox.conversations(ConversationQuery(
+            scope: AccessPolicy.scope(for: actor), memberID: actor.memberID,
+            view: try parse("view", ConversationQuery.View.init(rawValue:), "one of mine, unassigned, all, mentions") ?? .all,
+            status: try parse("status", ConversationStatus.init(rawValue:), "one of open, pending, snoozed, resolved"),
+            labelID: try parse("label", { Int64($0) }, "a label id"), teamID: try parse("team", { Int64($0) }, "a team id"),
+            channelID: try parse("channel", { Int64($0) }, "a channel id"),
+            sort: try parse("sort", ConversationQuery.Sort.init(rawValue:), "activity or waiting") ?? .activity,
+            limit: try Self.limit(query), cursor: query["cursor"].map(String.init)))
         return try JSONBody.response(page)
+    }
+
+    /// Unread conversations per view, for the caller.
+    func counts(_ request: Request, context: ChorusRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        return try JSONBody.response(try await inbox.unreadCounts(scope: AccessPolicy.scope(for: actor), memberID: actor.memberID))
     }
 
     func get(_ request: Request, context: ChorusRequestContext) async throws -> Response {
@@ -38,8 +50,12 @@ struct ConversationController {
     func messages(_ request: Request, context: ChorusRequestContext) async throws -> Response {
         let conversation = try await visibleConversation(request, context)
         let query = request.uri.queryParameters
+        let direction = query["direction"].map(String.init) ?? "older"
+        guard direction == "older" || direction == "newer" else {
+            throw ChorusError.badRequest("invalid_direction", "direction must be older or newer.")
+        }
         let page = try await inbox.messages(conversationID: conversation.id, limit: try Self.limit(query),
-                                            cursor: query["cursor"].map(String.init))
+                                            cursor: query["cursor"].map(String.init), newer: direction == "newer")
         return try JSONBody.response(page)
     }
 
@@ -51,6 +67,10 @@ struct ConversationController {
         var template: JSONValue?
         var interactive: JSONValue?
         var reaction: JSONValue?
+        /// The newest message the sender's screen showed. If someone else has written since,
+        /// the reply is refused with `conversation_changed` unless `confirm` is true.
+        var lastSeenMessageId: Int64?
+        var confirm: Bool?
     }
 
     func send(_ request: Request, context: ChorusRequestContext) async throws -> Response {
@@ -61,6 +81,16 @@ struct ConversationController {
             return try await sendFile(request, conversation: conversation, actor: actor, mimeType: contentType)
         }
         let body = try await JSONBody.decode(Compose.self, from: request)
+        if let seen = body.lastSeenMessageId, body.confirm != true {
+            let newer = try await state.newerMessages(conversationID: conversation.id, than: seen, excludingSender: actor.memberID)
+            if !newer.isEmpty {
+                struct Changed: Encodable { var error: ErrorBody.Detail; var messages: [MessageRecord] }
+                return try JSONBody.response(Changed(
+                    error: .init(code: "conversation_changed",
+                                 message: "\(newer.count) new message(s) arrived since you started writing. Read them, then send again to confirm."),
+                    messages: newer), status: .conflict)
+            }
+        }
         let type = body.type ?? "text"
         let (text, content) = try Self.content(type: type, body: body)
         if type != "template" && type != "reaction" { try Self.requireOpenWindow(conversation) }
@@ -104,7 +134,7 @@ struct ConversationController {
     }
 
     static func requireOpenWindow(_ conversation: ConversationSummary) throws {
-        let windowOpen = conversation.lastInboundAt.map { $0 + serviceWindowMillis > Clock.nowMillis() } ?? false
+        let windowOpen = conversation.windowOpenUntil != nil
         guard windowOpen else {
             throw ChorusError.invalid("window_closed",
                 "More than 24 hours have passed since the customer last wrote, so WhatsApp only allows an approved template. Pick a template to reopen the conversation.")

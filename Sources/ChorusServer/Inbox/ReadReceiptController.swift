@@ -9,6 +9,7 @@ struct ReadReceiptController {
     let inbox: InboxRepository
     let channels: ChannelRepository
     let graph: GraphClient
+    let state: ConversationStateRepository
 
     func markRead(_ request: Request, context: ChorusRequestContext) async throws -> Response {
         try await signal(context, typing: false)
@@ -27,6 +28,8 @@ struct ReadReceiptController {
         let action: Action = typing ? .replyToConversation(assigneeID: conversation.assigneeId)
                                     : .viewConversation(assigneeID: conversation.assigneeId)
         try AccessPolicy.decide(actor, action).enforce(what: "The conversation")
+        // Reading clears the conversation from the member's unread counts, whatever Meta says.
+        if !typing { try await state.markRead(conversationID: id, memberID: actor.memberID) }
         guard let latest = try await inbox.latestInbound(conversationID: id),
               let channel = try await channels.find(id: latest.channelID) else {
             return Response(status: .noContent)  // nothing from the customer to acknowledge

@@ -4,15 +4,18 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// Scheduled team upkeep: sessions idle longer than the limit (7 days by default) are removed
-/// and their sockets closed; the permission conflict check runs daily at 04:00 in the
-/// workspace's time zone (PRODUCT.md §2, §3).
+/// Scheduled upkeep, every minute: sessions idle longer than the limit (7 days by default) are
+/// removed and their sockets closed; snoozed conversations whose time has come reopen; deleted
+/// history past its retention is purged; the permission conflict check runs daily at 04:00 in
+/// the workspace's time zone (PRODUCT.md §2, §3, §4).
 struct TeamJobs: Service {
     let devices: DeviceRepository
     let team: TeamRepository
     let settings: SettingsRepository
     let security: SecuritySettings
     let hub: DeviceHub
+    let conversations: ConversationStateRepository
+    let onEvents: @Sendable () -> Void
     let logger: Logger
     var interval: Duration = .seconds(60)
 
@@ -35,10 +38,15 @@ struct TeamJobs: Service {
                 hub.close(devices: removed.map(\.device), reason: "device_idle")
                 logger.info("removed \(removed.count) idle device session(s)")
             }
+            if try await conversations.wakeSnoozed() > 0 { onEvents() }
+            let purged = try await conversations.purgeDeleted(olderThan: Int64(config.deletedHistoryRetentionDays) * 86_400_000)
+            if purged > 0 { logger.info("purged \(purged) deleted message(s) past their retention") }
             if try await conflictCheckDue(config, now: now) {
                 let report = try await TeamHealthController.runCheck(team: team, settings: settings)
                 logger.info("daily permission conflict check: \(report.findings.count) finding(s)")
             }
+        } catch is CancellationError {
+            return
         } catch {
             logger.warning("team upkeep failed, will retry: \(error)")
         }

@@ -1,3 +1,4 @@
+import Foundation
 import ChorusCore
 import SQLKit
 
@@ -11,29 +12,100 @@ public struct InboxRepository: Sendable {
 
     public func conversations(scope: ConversationScope, status: ConversationStatus? = nil,
                               limit: Int, cursor: String?) async throws -> Page<ConversationSummary> {
-        let limit = try Self.checkedLimit(limit)
-        let after = try Self.checkedCursor(cursor)
-        var conditions: [SQLQueryString] = ["1 = 1"]
-        if case .assignedTo(let memberID) = scope { conditions.append("c.assignee_id = \(bind: memberID)") }
-        if let status { conditions.append("c.status = \(bind: status.rawValue)") }
-        if let after {
-            conditions.append("(c.last_message_at < \(bind: after.time) OR (c.last_message_at = \(bind: after.time) AND c.id < \(bind: after.id)))")
+        try await conversations(ConversationQuery(scope: scope, memberID: nil, status: status, limit: limit, cursor: cursor))
+    }
+
+    /// One page of a view of the inbox, always inside the caller's scope.
+    public func conversations(_ query: ConversationQuery) async throws -> Page<ConversationSummary> {
+        let limit = try Self.checkedLimit(query.limit)
+        let after = try Self.checkedCursor(query.cursor)
+        var conditions = Self.conditions(query)
+        let order: SQLQueryString
+        switch query.sort {
+        case .activity:
+            if let after {
+                conditions.append("(c.last_message_at < \(bind: after.time) OR (c.last_message_at = \(bind: after.time) AND c.id < \(bind: after.id)))")
+            }
+            order = "c.last_message_at DESC, c.id DESC"
+        case .waiting:
+            // Customers waiting longest first: the last word was theirs and nobody closed it.
+            conditions.append("c.last_inbound_at IS NOT NULL AND c.last_inbound_at >= c.last_message_at AND c.status IN ('open', 'pending')")
+            if let after {
+                conditions.append("(c.last_inbound_at > \(bind: after.time) OR (c.last_inbound_at = \(bind: after.time) AND c.id > \(bind: after.id)))")
+            }
+            order = "c.last_inbound_at ASC, c.id ASC"
         }
-        let rows = try await db.read { sql in
+        let reader = query.memberID ?? -1
+        var rows = try await db.read { sql in
             try await sql.raw("""
-                SELECT \(unsafeRaw: Self.conversationColumns)
+                SELECT \(unsafeRaw: Self.conversationColumns),
+                    CASE WHEN c.last_inbound_at > COALESCE(r.read_at, 0) THEN 1 ELSE 0 END AS unread
                 FROM conversations c JOIN contacts k ON k.id = c.contact_id
+                LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.member_id = \(bind: reader)
                 WHERE \(SQLList(conditions, separator: SQLRaw(" AND ")))
-                ORDER BY c.last_message_at DESC, c.id DESC
+                ORDER BY \(order)
                 LIMIT \(literal: limit + 1)
                 """).all().map(Self.decodeConversation)
         }
-        return Self.page(rows, limit: limit) { PageCursor(time: $0.lastMessageAt, id: $0.id) }
+        try await attachLabels(&rows)
+        let sort = query.sort
+        return Self.page(rows, limit: limit) { PageCursor(time: sort == .activity ? $0.lastMessageAt : ($0.lastInboundAt ?? 0), id: $0.id) }
+    }
+
+    /// How many conversations in each view have something the caller has not read.
+    public func unreadCounts(scope: ConversationScope, memberID: Int64) async throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for view in ConversationQuery.View.allCases {
+            var conditions = Self.conditions(ConversationQuery(scope: scope, memberID: memberID, view: view, limit: 1, cursor: nil))
+            conditions.append("c.last_inbound_at > COALESCE(r.read_at, 0)")
+            counts[view.rawValue] = try await db.read { sql in
+                try await sql.raw("""
+                    SELECT COUNT(*) AS n FROM conversations c
+                    LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.member_id = \(bind: memberID)
+                    WHERE \(SQLList(conditions, separator: SQLRaw(" AND ")))
+                    """).first()!.decode(column: "n", as: Int.self)
+            }
+        }
+        return counts
+    }
+
+    static func conditions(_ query: ConversationQuery) -> [SQLQueryString] {
+        var conditions: [SQLQueryString] = ["1 = 1"]
+        if case .assignedTo(let memberID) = query.scope { conditions.append("c.assignee_id = \(bind: memberID)") }
+        let me = query.memberID ?? -1
+        switch query.view {
+        case .all: break
+        case .mine: conditions.append("c.assignee_id = \(bind: me)")
+        case .unassigned: conditions.append("c.assignee_id IS NULL")
+        case .mentions:
+            conditions.append("""
+                c.id IN (SELECT n.conversation_id FROM notes n JOIN note_mentions nm ON nm.note_id = n.id WHERE nm.member_id = \(bind: me))
+                """)
+        }
+        if let status = query.status { conditions.append("c.status = \(bind: status.rawValue)") }
+        if let team = query.teamID { conditions.append("c.team_id = \(bind: team)") }
+        if let channel = query.channelID { conditions.append("c.channel_id = \(bind: channel)") }
+        if let label = query.labelID {
+            conditions.append("c.id IN (SELECT conversation_id FROM conversation_labels WHERE label_id = \(bind: label))")
+        }
+        return conditions
+    }
+
+    func attachLabels(_ conversations: inout [ConversationSummary]) async throws {
+        guard !conversations.isEmpty else { return }
+        let ids = SQLList(conversations.map { SQLBind($0.id) })
+        let pairs = try await db.read { sql in
+            try await sql.raw("SELECT conversation_id, label_id FROM conversation_labels WHERE conversation_id IN (\(ids)) ORDER BY label_id")
+                .all().map { (try $0.decode(column: "conversation_id", as: Int64.self), try $0.decode(column: "label_id", as: Int64.self)) }
+        }
+        guard !pairs.isEmpty else { return }
+        let byConversation = Dictionary(grouping: pairs, by: \.0).mapValues { $0.map(\.1) }
+        for index in conversations.indices { conversations[index].labelIds = byConversation[conversations[index].id] ?? [] }
     }
 
     /// The conversation, or nil when it does not exist *or* lies outside the caller's scope.
     public func conversation(id: Int64, scope: ConversationScope) async throws -> ConversationSummary? {
-        try await db.read { sql in
+        let found: ConversationSummary? = try await db.read { sql in
             guard let row = try await sql.raw("""
                 SELECT \(unsafeRaw: Self.conversationColumns)
                 FROM conversations c JOIN contacts k ON k.id = c.contact_id WHERE c.id = \(bind: id)
@@ -42,21 +114,29 @@ public struct InboxRepository: Sendable {
             if case .assignedTo(let memberID) = scope, conversation.assigneeId != memberID { return nil }
             return conversation
         }
+        guard let found else { return nil }
+        var list = [found]
+        try await attachLabels(&list)
+        return list[0]
     }
 
-    /// Messages of a conversation, newest first.
-    public func messages(conversationID: Int64, limit: Int, cursor: String?) async throws -> Page<MessageRecord> {
+    /// Messages of a conversation: `older` pages back from the newest (or from the cursor);
+    /// `newer` pages forward from the cursor, oldest first (catching up after a gap).
+    public func messages(conversationID: Int64, limit: Int, cursor: String?, newer: Bool = false) async throws -> Page<MessageRecord> {
         let limit = try Self.checkedLimit(limit)
         let after = try Self.checkedCursor(cursor)
         var keyset: SQLQueryString = ""
         if let after {
-            keyset = "AND (meta_timestamp < \(bind: after.time) OR (meta_timestamp = \(bind: after.time) AND id < \(bind: after.id)))"
+            keyset = newer
+                ? "AND (meta_timestamp > \(bind: after.time) OR (meta_timestamp = \(bind: after.time) AND id > \(bind: after.id)))"
+                : "AND (meta_timestamp < \(bind: after.time) OR (meta_timestamp = \(bind: after.time) AND id < \(bind: after.id)))"
         }
+        let order: SQLQueryString = newer ? "meta_timestamp ASC, id ASC" : "meta_timestamp DESC, id DESC"
         let rows = try await db.read { sql in
             try await sql.raw("""
                 SELECT \(unsafeRaw: MessageRows.columns) FROM messages
                 WHERE conversation_id = \(bind: conversationID) AND deleted_at IS NULL \(keyset)
-                ORDER BY meta_timestamp DESC, id DESC
+                ORDER BY \(order)
                 LIMIT \(literal: limit + 1)
                 """).all().map(MessageRows.decode)
         }
@@ -95,8 +175,11 @@ public struct InboxRepository: Sendable {
 
     static let conversationColumns = """
         c.id, c.channel_id, c.status, c.assignee_id, c.team_id, c.last_message_at, c.last_inbound_at,
-        c.last_message_preview, c.version, k.id AS contact_id, k.wa_id, k.user_id, k.name, k.username
+        c.last_message_preview, c.version, c.snoozed_until, k.id AS contact_id, k.wa_id, k.user_id, k.name, k.username
         """
+
+    /// Meta's customer-service window: free text only within 24 h of the customer's last message.
+    public static let serviceWindowMillis: Int64 = 24 * 3600 * 1000
 
     static func decodeConversation(_ row: any SQLRow) throws -> ConversationSummary {
         ConversationSummary(
@@ -114,7 +197,12 @@ public struct InboxRepository: Sendable {
             lastMessageAt: try row.decode(column: "last_message_at", as: Int64.self),
             lastInboundAt: try row.decode(column: "last_inbound_at", as: Int64?.self),
             lastMessagePreview: try row.decode(column: "last_message_preview", as: String.self),
-            version: try row.decode(column: "version", as: Int64.self))
+            version: try row.decode(column: "version", as: Int64.self),
+            snoozedUntil: try row.decode(column: "snoozed_until", as: Int64?.self),
+            windowOpenUntil: try row.decode(column: "last_inbound_at", as: Int64?.self).flatMap { last in
+                last + serviceWindowMillis > Clock.nowMillis() ? last + serviceWindowMillis : nil
+            },
+            unread: (try? row.decode(column: "unread", as: Int?.self)).flatMap { $0 }.map { $0 != 0 })
     }
 }
 
@@ -124,6 +212,10 @@ enum MessageRows {
         id, conversation_id, wamid, direction, type, status, text, content, reply_to_wamid, sender_member_id,
         meta_timestamp, error_code, error_title, error_details, error_hint, media_ref, media_status
         """
+
+    /// The same columns prefixed with `m.`, for joins.
+    static let qualifiedColumns = columns.split(separator: ",")
+        .map { "m." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")
 
     static func decode(_ row: any SQLRow) throws -> MessageRecord {
         let code = try row.decode(column: "error_code", as: Int?.self)

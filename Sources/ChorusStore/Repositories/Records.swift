@@ -101,6 +101,13 @@ public struct ConversationSummary: Sendable, Codable, Equatable {
     public var lastInboundAt: Int64?
     public var lastMessagePreview: String
     public var version: Int64
+    public var snoozedUntil: Int64?
+    /// Free text may be sent until this time (24 h after the customer's last message); nil:
+    /// the window is closed and only templates may be sent.
+    public var windowOpenUntil: Int64?
+    /// Whether the customer wrote since the caller last read it (lists only).
+    public var unread: Bool?
+    public var labelIds: [Int64] = []
 }
 
 public struct MessageRecord: Sendable, Codable, Equatable {
