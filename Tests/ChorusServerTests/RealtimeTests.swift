@@ -97,3 +97,35 @@ struct RealtimeTests {
         }
     }
 }
+
+@Suite("Real time: presence and typing", .serialized)
+struct PresenceTests {
+    @Test("who is viewing and typing is shown to everyone else who may see the conversation, and to nobody else")
+    func presence() async throws {
+        try await TestServer.with(simulator: true) { server in
+            let (a, aToken) = try await server.member(.standard)
+            let (_, bToken) = try await server.member(.standard)
+            let (_, rToken) = try await server.member(.restricted)
+            _ = try await server.customerWrites("is anyone there?", from: "4915550060")
+            let id = try await server.conversationID(token: aToken, waID: "4915550060")
+            let sa = try await TestSocket.connect(server, token: aToken)
+            let sb = try await TestSocket.connect(server, token: bToken)
+            let sr = try await TestSocket.connect(server, token: rToken)
+            try await sa.send(["type": "viewing", "conversationId": .int(id)])
+            try await sb.waitFor(2, "A viewing") { $0.contains { $0["type"]?.string == "presence" && $0["viewing"] == [.int(a.id)] } }
+            try await sa.send(["type": "typing", "conversationId": .int(id)])
+            try await sb.waitFor(2, "A typing") { $0.contains { $0["type"]?.string == "presence" && $0["typing"] == [.int(a.id)] } }
+            // The restricted member may not see the conversation: no presence for it, and her own
+            // probe of it is ignored.
+            try await sr.send(["type": "viewing", "conversationId": .int(id)])
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(!sr.frames.value.contains { $0["type"]?.string == "presence" })
+            #expect(!sb.frames.value.contains { $0["type"]?.string == "presence" && $0["viewing"]?.array?.count == 2 })
+            // A leaves: B sees the conversation empty again.
+            await sa.close()
+            try await sb.waitFor(2, "A gone") { $0.last { $0["type"]?.string == "presence" }?["viewing"] == [] }
+            await sb.close()
+            await sr.close()
+        }
+    }
+}

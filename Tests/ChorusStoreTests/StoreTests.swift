@@ -1,5 +1,5 @@
 import ChorusCore
-import ChorusStore
+@testable import ChorusStore
 import ChorusTestSupport
 import SQLKit
 import Testing
@@ -22,7 +22,7 @@ struct StoreTests {
             let versions = try await db.read { sql in
                 try await sql.raw("SELECT version FROM schema_migrations ORDER BY version").all().map { try $0.decode(column: "version", as: Int.self) }
             }
-            #expect(versions == [1, 2, 3])
+            #expect(versions == Migrations.all.map(\.version))
         }
     }
 

@@ -11,6 +11,13 @@ public final class TestSocket: Sendable {
     public let closed = Locked<(code: Int, reason: String)?>(nil)
     private let task: Locked<Task<Void, Never>?> = Locked(nil)
     private let stop = Locked<Bool>(false)
+    private let writer = Locked<WebSocketOutboundWriter?>(nil)
+
+    /// Sends a JSON frame to the server (presence: viewing, typing).
+    public func send(_ frame: JSONValue) async throws {
+        guard let writer = writer.value else { throw TestFailure("socket not open") }
+        try await writer.write(.text(frame.serialized))
+    }
 
     /// Connects with the device's bearer token; waits for the server's hello frame.
     public static func connect(_ server: TestServer, token: String, lastEventID: Int64? = nil) async throws -> TestSocket {
@@ -21,7 +28,8 @@ public final class TestSocket: Sendable {
         configuration.additionalHeaders = [.authorization: "Bearer \(token)"]
         let started = Task {
             do {
-                let close = try await WebSocketClient.connect(url: url, configuration: configuration, logger: Logger(label: "test-socket")) { inbound, _, _ in
+                let close = try await WebSocketClient.connect(url: url, configuration: configuration, logger: Logger(label: "test-socket")) { inbound, outbound, _ in
+                    socket.writer.withLock { $0 = outbound }
                     for try await message in inbound.messages(maxSize: 16 << 20) {
                         if case .text(let text) = message, let value = try? JSONValue.parse(text.utf8) {
                             socket.frames.withLock { $0.append(value) }

@@ -17,12 +17,14 @@ public struct ChorusRuntime: Sendable {
     let teamJobs: TeamJobs
     let hub: DeviceHub
     let pump: EventPump
+    let presence: PresenceService
+    let clusterBus: ClusterBus
 
     /// The background services to run beside the HTTP server. `runSender` off keeps Chorus
     /// from talking to Meta (tests that drive the outbox by hand); `syncTemplates` runs the
     /// start-up template sync.
     public func services(runSender: Bool, syncTemplates: Bool = true) -> [any Service] {
-        var services: [any Service] = [committer, teamJobs, pump]
+        var services: [any Service] = [committer, teamJobs, pump, presence, clusterBus]
         if runSender { services += [sender, mediaFetcher] + (syncTemplates ? [templateSync] : []) }
         return services
     }
@@ -74,7 +76,9 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
     let actorLoader = ActorLoader(members: members, devices: devices, security: security)
     let hub = DeviceHub(reload: { try await actorLoader.reload($0) })
     let feed = EventFeed(db)
-    let pump = EventPump(feed: feed, hub: hub, logger: logger)
+    let pump = EventPump(feed: feed, hub: hub, clusterDB: db.dialect == .postgres ? db : nil, logger: logger)
+    let presence = PresenceService(board: PresenceBoard(), hub: hub, inbox: inbox, db: db, logger: logger)
+    let clusterBus = ClusterBus(db: db, pump: pump, presence: presence, logger: logger)
     let audit = AuditRepository(db)
     let throttle = ThrottleRepository(db)
     let twoFactor = TwoFactorRepository(db)
@@ -96,7 +100,7 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
 
     // WhatsApp webhooks
     let webhooks = WebhookController(channels: ChannelDirectory(channels: channels), committer: committer,
-                                     onCommitted: { pump.signal() }, metrics: metrics, maxBytes: config.maxWebhookBytes)
+                                     onCommitted: { pump.announce() }, metrics: metrics, maxBytes: config.maxWebhookBytes)
     router.get("webhooks/whatsapp", use: webhooks.verify)
     router.post("webhooks/whatsapp", use: webhooks.receive)
 
@@ -117,7 +121,7 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
     let api = router.group("api/v1").add(middleware: AuthMiddleware(devices: devices, actors: actorLoader))
         .add(middleware: PolicyMiddleware())
     api.delete("sessions/current", use: sessions.signOut)
-    let events = EventsController(hub: hub, pump: pump, feed: feed)
+    let events = EventsController(hub: hub, pump: pump, feed: feed, presence: presence)
     api.ws("events", onUpgrade: events.handle)
     api.get("me", use: sessions.me)
     let deviceAPI = DeviceController(devices: devices, security: security, hub: hub)
@@ -181,17 +185,17 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
     let state = ConversationStateRepository(db)
     let notes = NoteRepository(db)
     let teamJobs = TeamJobs(devices: devices, team: team, settings: settings, security: security, hub: hub,
-                            conversations: state, onEvents: { pump.signal() }, logger: logger)
+                            conversations: state, db: db, onEvents: { pump.announce() }, logger: logger)
     let conversations = ConversationController(inbox: inbox, outbox: outbox, media: media, files: files,
                                                mediaCap: config.mediaCapBytes, state: state,
-                                               onEnqueued: { sender.kick(); pump.signal() })
+                                               onEnqueued: { sender.kick(); pump.announce() })
     api.get("conversations", use: conversations.list)
     api.get("conversations/:id", use: conversations.get)
     api.get("conversations/:id/messages", use: conversations.messages)
     api.post("conversations/:id/messages", use: conversations.send)
     api.get("inbox/counts", use: conversations.counts)
     let actions = ConversationActionsController(inbox: inbox, state: state, notes: notes, members: members, actors: actorLoader,
-                                                onChanged: { pump.signal() })
+                                                onChanged: { pump.announce() })
     api.post("conversations/:id/assignment", use: actions.assign)
     api.get("conversations/:id/assignments", use: actions.assignments)
     api.post("conversations/:id/status", use: actions.setStatus)
@@ -220,5 +224,6 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
     api.post("conversations/:id/typing", use: receipts.typing)
 
     return (router, ChorusRuntime(metrics: metrics, committer: committer, sender: sender, templateSync: templateSync,
-                                  mediaFetcher: mediaFetcher, teamJobs: teamJobs, hub: hub, pump: pump))
+                                  mediaFetcher: mediaFetcher, teamJobs: teamJobs, hub: hub, pump: pump, presence: presence,
+                                  clusterBus: clusterBus))
 }

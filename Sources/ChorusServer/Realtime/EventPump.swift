@@ -11,11 +11,15 @@ final class EventPump: Service, Sendable {
     let hub: DeviceHub
     let logger: Logger
     private let delivered = Mutex<Int64>(0)
+    private let notify = Mutex<(inFlight: Bool, again: Bool)>((false, false))
+    /// Set on PostgreSQL, where other instances may be listening.
+    let clusterDB: Database?
     private let signals: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation
 
-    init(feed: EventFeed, hub: DeviceHub, logger: Logger) {
+    init(feed: EventFeed, hub: DeviceHub, clusterDB: Database?, logger: Logger) {
         self.feed = feed
+        self.clusterDB = clusterDB
         self.hub = hub
         self.logger = logger
         (signals, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -26,6 +30,30 @@ final class EventPump: Service, Sendable {
     var highWater: Int64 { delivered.withLock { $0 } }
 
     func signal() { continuation.yield() }
+
+    /// After a local write: wake this pump now and the other instances' pumps too.
+    func announce() {
+        signal()
+        guard let db = clusterDB else { return }
+        // At most one NOTIFY in flight; announcements meanwhile are folded into one more.
+        let start = notify.withLock { state -> Bool in
+            if state.inFlight { state.again = true; return false }
+            state.inFlight = true
+            return true
+        }
+        guard start else { return }
+        Task {
+            while true {
+                await db.notify(ClusterBus.eventsChannel, "")
+                let more = notify.withLock { state -> Bool in
+                    if state.again { state.again = false; return true }
+                    state.inFlight = false
+                    return false
+                }
+                if !more { return }
+            }
+        }
+    }
 
     func run() async throws {
         await cancelWhenGracefulShutdown {

@@ -13,6 +13,7 @@ struct EventsController {
     let hub: DeviceHub
     let pump: EventPump
     let feed: EventFeed
+    let presence: PresenceService
 
     /// Close code when the session ends (evicted, signed out, deactivated); the reason is the
     /// same stable code the REST API answers with.
@@ -23,6 +24,7 @@ struct EventsController {
         guard let actor = context.requestContext.actor else { return }
         let (connection, stream) = hub.connect(actor)
         defer { hub.disconnect(connection) }
+        let presence = self.presence
         let highWater = pump.highWater
         var lastSent = highWater
         let hello: JSONValue = ["type": "hello", "lastEventId": .int(highWater), "deviceId": .int(actor.deviceID)]
@@ -40,8 +42,13 @@ struct EventsController {
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                // Reading tells us when the client goes away; client frames are not needed yet.
-                for try await _ in inbound.messages(maxSize: 64 << 10) {}
+                // Client frames: presence (viewing, typing). The end of the stream is the client leaving.
+                for try await message in inbound.messages(maxSize: 64 << 10) {
+                    if case .text(let text) = message, let frame = try? JSONValue.parse(text.utf8) {
+                        await presence.received(frame, from: connection)
+                    }
+                }
+                await presence.disconnected(connection)
                 hub.disconnect(connection)
             }
             for await item in stream {
@@ -54,6 +61,7 @@ struct EventsController {
                     try await outbound.write(.text(text))
                 case .close(let reason):
                     try await outbound.close(Self.sessionEnded, reason: reason)
+                    await presence.disconnected(connection)
                     group.cancelAll()
                     return
                 }

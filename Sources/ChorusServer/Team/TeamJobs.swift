@@ -15,6 +15,8 @@ struct TeamJobs: Service {
     let security: SecuritySettings
     let hub: DeviceHub
     let conversations: ConversationStateRepository
+    /// On PostgreSQL several instances run this service; an advisory lock makes one do the work.
+    let db: Database
     let onEvents: @Sendable () -> Void
     let logger: Logger
     var interval: Duration = .seconds(60)
@@ -31,24 +33,28 @@ struct TeamJobs: Service {
 
     func tick(now: Date = Date()) async {
         do {
-            let config = try await security.current()
-            let cutoff = Clock.nowMillis() - Int64(config.deviceIdleDays) * 86_400_000
-            let removed = try await devices.revokeIdle(lastSeenBefore: cutoff)
-            if !removed.isEmpty {
-                hub.close(devices: removed.map(\.device), reason: "device_idle")
-                logger.info("removed \(removed.count) idle device session(s)")
-            }
-            if try await conversations.wakeSnoozed() > 0 { onEvents() }
-            let purged = try await conversations.purgeDeleted(olderThan: Int64(config.deletedHistoryRetentionDays) * 86_400_000)
-            if purged > 0 { logger.info("purged \(purged) deleted message(s) past their retention") }
-            if try await conflictCheckDue(config, now: now) {
-                let report = try await TeamHealthController.runCheck(team: team, settings: settings)
-                logger.info("daily permission conflict check: \(report.findings.count) finding(s)")
-            }
+            try await db.exclusively(40_404) { try await upkeep(now: now) }
         } catch is CancellationError {
             return
         } catch {
-            logger.warning("team upkeep failed, will retry: \(error)")
+            logger.warning("upkeep failed, will retry: \(error)")
+        }
+    }
+
+    private func upkeep(now: Date) async throws {
+        let config = try await security.current()
+        let cutoff = Clock.nowMillis() - Int64(config.deviceIdleDays) * 86_400_000
+        let removed = try await devices.revokeIdle(lastSeenBefore: cutoff)
+        if !removed.isEmpty {
+            hub.close(devices: removed.map(\.device), reason: "device_idle")
+            logger.info("removed \(removed.count) idle device session(s)")
+        }
+        if try await conversations.wakeSnoozed() > 0 { onEvents() }
+        let purged = try await conversations.purgeDeleted(olderThan: Int64(config.deletedHistoryRetentionDays) * 86_400_000)
+        if purged > 0 { logger.info("purged \(purged) deleted message(s) past their retention") }
+        if try await conflictCheckDue(config, now: now) {
+            let report = try await TeamHealthController.runCheck(team: team, settings: settings)
+            logger.info("daily permission conflict check: \(report.findings.count) finding(s)")
         }
     }
 

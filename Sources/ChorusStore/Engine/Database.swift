@@ -17,8 +17,9 @@ public final class Database: Sendable {
     public let dialect: Dialect
     public let logger: Logger
     private let backend: Backend
+    var backendForCluster: Backend { backend }
 
-    private enum Backend: Sendable {
+    enum Backend: Sendable {
         /// One writer (SQLite serialises writers anyway) and a few readers (WAL lets them run
         /// beside the writer).
         case sqlite(writer: ConnectionLeases<SQLiteConnection>, readers: ConnectionLeases<SQLiteConnection>,
