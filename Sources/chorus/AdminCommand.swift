@@ -12,17 +12,20 @@ struct Admin: AsyncParsableCommand {
         @Option(help: "Email address, used to sign in") var email: String
         @Option(help: "Password (at least 10 characters, not a common one)") var password: String
         @Option(help: "Display name") var name: String
+        @Option(help: "Role: admin (default), supervisor, standard or restricted. Invite others from the app.") var role: Role = .admin
 
         func run() async throws {
-            let (email, password, name) = (email, password, name)
+            let (email, password, name, role) = (email, password, name, role)
             do {
                 let member = try await Database.withDatabase(try store.databaseConfig(), logger: store.logger()) { db in
-                    try await MemberAccounts(db: db).create(email: email, password: password, name: name, role: .admin)
+                    try await MemberAccounts(db: db).create(email: email, password: password, name: name, role: role)
                 }
-                print("Created admin \(member.name) <\(member.email)> (id \(member.id)).")
+                print("Created \(role.rawValue) \(member.name) <\(member.email)> (id \(member.id)).")
             } catch let error as ChorusError {
                 throw fail(error.message)
             }
         }
     }
 }
+
+extension Role: ExpressibleByArgument {}

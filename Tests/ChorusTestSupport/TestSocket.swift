@@ -21,8 +21,13 @@ public final class TestSocket: Sendable {
 
     /// Connects with the device's bearer token; waits for the server's hello frame.
     public static func connect(_ server: TestServer, token: String, lastEventID: Int64? = nil) async throws -> TestSocket {
+        try await connect(baseURL: server.baseURL, token: token, lastEventID: lastEventID)
+    }
+
+    /// Connects to any Chorus (or a load balancer in front of several).
+    public static func connect(baseURL: String, token: String, lastEventID: Int64? = nil) async throws -> TestSocket {
         let socket = TestSocket()
-        var url = server.baseURL.replacingOccurrences(of: "http://", with: "ws://") + "/api/v1/events"
+        var url = baseURL.replacingOccurrences(of: "http://", with: "ws://") + "/api/v1/events"
         if let lastEventID { url += "?last_event_id=\(lastEventID)" }
         var configuration = WebSocketClientConfiguration()
         configuration.additionalHeaders = [.authorization: "Bearer \(token)"]
