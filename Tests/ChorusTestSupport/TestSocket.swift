@@ -8,6 +8,8 @@ import Logging
 /// how the server closed it.
 public final class TestSocket: Sendable {
     public let frames = Locked<[JSONValue]>([])
+    /// The same frames with the instant each arrived (benchmarks).
+    public let timedFrames = Locked<[(JSONValue, ContinuousClock.Instant)]>([])
     public let closed = Locked<(code: Int, reason: String)?>(nil)
     private let task: Locked<Task<Void, Never>?> = Locked(nil)
     private let stop = Locked<Bool>(false)
@@ -38,6 +40,7 @@ public final class TestSocket: Sendable {
                     for try await message in inbound.messages(maxSize: 16 << 20) {
                         if case .text(let text) = message, let value = try? JSONValue.parse(text.utf8) {
                             socket.frames.withLock { $0.append(value) }
+                            socket.timedFrames.withLock { $0.append((value, .now)) }
                         }
                         if socket.stop.value { return }
                     }

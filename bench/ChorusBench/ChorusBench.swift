@@ -1,0 +1,258 @@
+import AsyncHTTPClient
+import ChorusCore
+import ChorusServer
+import ChorusStore
+import ChorusTestSupport
+import ChorusWhatsApp
+import Foundation
+import Logging
+import NIOCore
+
+/// `chorus-bench inbox`: generated inbox data at scale, then, against a real `chorus serve`
+/// (release build) over HTTP and WebSockets: conversation lists and search (p95, with /healthz
+/// as the trivial baseline in the same run), webhook → WebSocket fan-out to 200 devices at
+/// 1,000 messages/s (p99, memory), new-device sync (messages/s) and device-to-device sync of one
+/// member's 4 devices (p99). Results are merged into bench/results.json under "inbox_<engine>".
+///
+///   chorus-bench inbox [--quick] [--postgres URL] [--results bench/results.json]
+@main
+struct ChorusBench {
+    static func main() async throws {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        guard arguments.first == "inbox" else {
+            print("usage: chorus-bench inbox [--quick] [--postgres URL] [--results PATH]")
+            exit(2)
+        }
+        arguments.removeFirst()
+        var options = Options()
+        while let argument = arguments.first {
+            arguments.removeFirst()
+            switch argument {
+            case "--quick": options.quick = true
+            case "--postgres": options.postgres = arguments.removeFirst()
+            case "--results": options.results = arguments.removeFirst()
+            default: print("unknown option \(argument)"); exit(2)
+            }
+        }
+        try await InboxBench(options: options).run()
+    }
+}
+
+struct Options {
+    var quick = false
+    var postgres: String?
+    var results = "bench/results.json"
+    var conversations: Int { quick ? 5_000 : 100_000 }
+    var messages: Int { quick ? 100_000 : 2_000_000 }
+    var fanoutSeconds: Int { quick ? 2 : 5 }
+    var rounds: Int { quick ? 30 : 200 }
+}
+
+struct InboxBench {
+    let options: Options
+    let logger = Logger(label: "bench")
+    static let secret = "bench-inbox-secret"
+    static let phone = "910000001"
+
+    func log(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
+
+    func run() async throws {
+        let directory = NSTemporaryDirectory() + "chorus-bench-inbox-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let config: DatabaseConfig = try options.postgres.map { .postgres(try PostgresURL($0)) }
+            ?? .sqlite(path: directory + "/chorus.sqlite", synchronous: .normal)
+        let engine = options.postgres == nil ? "sqlite" : "postgres"
+        log("== inbox benchmark on \(engine): \(options.conversations) conversations, \(options.messages) messages, 50 members")
+        let started = ContinuousClock.now
+        let members = try await Database.withDatabase(config, logger: logger) { db in
+            _ = try await ChannelRepository(db).add(NewChannel(phoneNumberID: Self.phone, wabaID: "910000002", displayNumber: "+49 170 0000",
+                                                               accessToken: "t", appSecret: Self.secret, verifyToken: "v",
+                                                               graphURL: "http://127.0.0.1:9"))
+            let accounts = MemberAccounts(db: db, bcryptCost: 4)
+            var members: [(MemberRecord, Role)] = []
+            for i in 0..<50 {
+                let role: Role = i == 0 ? .admin : (i < 41 ? .standard : .restricted)
+                members.append((try await accounts.create(email: "m\(i)@bench.chorus", password: "bench-password-1", name: "Member \(i)", role: role), role))
+            }
+            let channelID = try await ChannelRepository(db).list()[0].id
+            try await DataGenerator(db: db, channelID: channelID, conversations: options.conversations, messages: options.messages,
+                                    memberIDs: members.map(\.0.id)).run(log: log)
+            return members
+        }
+        log("  generated in \(Int(milliseconds(since: started) / 1000)) s")
+
+        let port = Int.random(in: 20_000..<32_000)
+        let server = try startServer(config: config, directory: directory, port: port)
+        defer { server.terminate() }
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        var results: [String: Any] = ["engine": engine, "conversations": options.conversations, "messages": options.messages,
+                                      "members": 50, "quick": options.quick,
+                                      "command": "bench/inbox" + (options.quick ? " --quick" : "") + (engine == "postgres" ? " (PostgreSQL)" : "")]
+        do {
+            let client = Client(http: http, base: "http://127.0.0.1:\(port)")
+            try await client.waitUntilUp()
+            results["memory_idle_mb"] = residentMB(pid: server.processIdentifier)
+            try await measure(client: client, members: members, server: server, port: port, into: &results)
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+        try await http.shutdown()
+        try merge(results, key: "inbox_\(engine)")
+        log("results merged into \(options.results) under inbox_\(engine)")
+    }
+
+    func startServer(config: DatabaseConfig, directory: String, port: Int) throws -> Process {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("chorus").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["serve"]
+        var env = ProcessInfo.processInfo.environment
+        switch config {
+        case .sqlite(let path, _): env["CHORUS_DATABASE_URL"] = "sqlite://" + path; env["CHORUS_SQLITE_SYNCHRONOUS"] = "NORMAL"
+        case .postgres: env["CHORUS_DATABASE_URL"] = options.postgres
+        }
+        env["CHORUS_DATA_DIR"] = directory
+        env["CHORUS_PORT"] = String(port)
+        env["CHORUS_LOG_LEVEL"] = "error"
+        process.environment = env
+        try process.run()
+        return process
+    }
+
+    func measure(client: Client, members: [(MemberRecord, Role)], server: Process, port: Int, into results: inout [String: Any]) async throws {
+        // Four devices for every member: 200 sessions.
+        var tokens: [Int64: [String]] = [:]
+        for (member, _) in members {
+            for _ in 0..<4 { tokens[member.id, default: []].append(try await client.signIn(member.email)) }
+        }
+        let admin = members[0].0, standard = members[1].0, restricted = members[45].0
+        let views = ["view=all", "view=mine", "view=unassigned", "view=mentions", "sort=waiting", "view=all&status=open"]
+        var lists = Samples(), baseline = Samples(), search = Samples()
+        for round in 0..<options.rounds {
+            for (index, member) in [admin, standard, restricted].enumerated() {
+                let token = tokens[member.id]![0]
+                let path = "/api/v1/conversations?limit=50&" + views[(round + index) % views.count]
+                let t0 = ContinuousClock.now
+                let page = try await client.get(path, token: token)
+                lists.add(milliseconds(since: t0))
+                if let cursor = page["nextCursor"]?.string, round % 3 == 0 {
+                    let t1 = ContinuousClock.now
+                    _ = try await client.get(path + "&cursor=" + cursor, token: token)
+                    lists.add(milliseconds(since: t1))
+                }
+                let t2 = ContinuousClock.now
+                _ = try await client.get("/healthz", token: nil)
+                baseline.add(milliseconds(since: t2))
+                let words = (0..<(1 + round % 2)).map { _ in DataGenerator.words.randomElement()! }.joined(separator: "%20")
+                let t3 = ContinuousClock.now
+                _ = try await client.get("/api/v1/search?limit=20&q=" + words, token: token)
+                search.add(milliseconds(since: t3))
+            }
+        }
+        results["list"] = lists.summary
+        results["search"] = search.summary
+        results["baseline_healthz"] = baseline.summary
+        log("  conversation list: p50 \(fmt(lists.percentile(50))) ms, p95 \(fmt(lists.percentile(95))) ms (target < 20); /healthz p95 \(fmt(baseline.percentile(95))) ms")
+        log("  search: p50 \(fmt(search.percentile(50))) ms, p95 \(fmt(search.percentile(95))) ms (target < 100)")
+
+        // Fan-out: 200 devices connected; 1,000 webhooks/s.
+        var sockets: [(Int64, TestSocket)] = []
+        for (member, _) in members {
+            for token in tokens[member.id]! {
+                sockets.append((member.id, try await TestSocket.connect(baseURL: client.base, token: token)))
+            }
+        }
+        results["memory_200_sockets_mb"] = residentMB(pid: server.processIdentifier)
+        let sent = Locked<[String: ContinuousClock.Instant]>([:])
+        let rate = 1000, seconds = options.fanoutSeconds
+        let senders = 10
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<senders {
+                group.addTask {
+                    let perWorker = rate / senders
+                    let start = ContinuousClock.now
+                    for i in 0..<(perWorker * seconds) {
+                        let due = start + .milliseconds(i * 1000 / perWorker)
+                        if due > .now { try await Task.sleep(until: due) }
+                        let wamid = "wamid.fan.\(worker).\(i)"
+                        let waID = "49170\(String(format: "%07d", Int.random(in: 0..<options.conversations)))"
+                        let body = try ASCIIJSON.encode(Self.webhook(wamid: wamid, from: waID))
+                        sent.withLock { $0[wamid] = .now }
+                        try await client.postWebhook(body, signature: WebhookSignature.header(for: body, secret: Self.secret))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        results["memory_fanout_mb"] = residentMB(pid: server.processIdentifier)
+        try await Task.sleep(for: .seconds(1))
+        var fanout = Samples()
+        let sentAt = sent.value
+        for (_, socket) in sockets {
+            for (frame, at) in socket.timedFrames.value {
+                guard frame["type"]?.string == "message.created", let wamid = frame["message"]?["wamid"]?.string, let t = sentAt[wamid] else { continue }
+                let d = at - t
+                fanout.add(Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
+            }
+        }
+        results["fanout"] = fanout.summary.merging(["devices": Double(sockets.count), "messages_per_second": Double(rate),
+                                                    "seconds": Double(seconds), "webhooks": Double(sentAt.count)]) { a, _ in a }
+        log("  webhook → socket: \(fanout.values.count) deliveries to \(sockets.count) devices, p50 \(fmt(fanout.percentile(50))) ms, p99 \(fmt(fanout.percentile(99))) ms (target < 25); RSS \(fmt(results["memory_fanout_mb"] as! Double)) MB")
+
+        // Device-to-device: one member's 4 devices; device 1 replies, devices 2–4 receive it.
+        let me = standard
+        let mine = sockets.filter { $0.0 == me.id }.map(\.1)
+        let recent = try await client.get("/api/v1/conversations?limit=1", token: tokens[me.id]![0])
+        let conversation = recent["items"]!.array![0]["id"]!.int!
+        var deviceSync = Samples()
+        for i in 0..<(options.quick ? 20 : 100) {
+            let text = "device sync \(i) \(UUID().uuidString.prefix(8))"
+            let t0 = ContinuousClock.now
+            _ = try await client.post("/api/v1/conversations/\(conversation)/messages", token: tokens[me.id]![0], json: ["text": .string(text)])
+            for socket in mine.dropFirst() {
+                while !socket.frames.value.contains(where: { $0["message"]?["text"]?.string == text }) {
+                    if milliseconds(since: t0) > 5000 { break }
+                    try await Task.sleep(for: .microseconds(200))
+                }
+                deviceSync.add(milliseconds(since: t0))
+            }
+        }
+        results["device_to_device"] = deviceSync.summary
+        log("  device-to-device (4 devices of one member): p50 \(fmt(deviceSync.percentile(50))) ms, p99 \(fmt(deviceSync.percentile(99))) ms (target < 50)")
+        for (_, socket) in sockets { await socket.close() }
+
+        // New-device sync of 7 days.
+        for (name, member) in [("standard", standard), ("restricted", restricted)] {
+            let t0 = ContinuousClock.now
+            let count = try await client.syncCount(token: tokens[member.id]![1])
+            let ms = milliseconds(since: t0)
+            results["sync_\(name)"] = ["messages": Double(count), "ms": ms, "messages_per_second": Double(count) / (ms / 1000)]
+            log("  new-device sync (\(name)): \(count) messages in \(fmt(ms)) ms = \(Int(Double(count) / (ms / 1000))) msg/s (target ≥ 30,000)")
+        }
+    }
+
+    static func webhook(wamid: String, from: String) -> JSONValue {
+        ["object": "whatsapp_business_account", "entry": [["id": "910000002", "changes": [["field": "messages", "value": [
+            "messaging_product": "whatsapp",
+            "metadata": ["display_phone_number": "49170", "phone_number_id": .string(phone)],
+            "contacts": [["profile": ["name": "Bench"], "wa_id": .string(from)]],
+            "messages": [["from": .string(from), "id": .string(wamid), "timestamp": .string(String(Int(Date().timeIntervalSince1970))),
+                          "type": "text", "text": ["body": .string("fan-out \(wamid)")]]],
+        ]]]]]]
+    }
+
+    func merge(_ results: [String: Any], key: String) throws {
+        var all: [String: Any] = [:]
+        if let data = FileManager.default.contents(atPath: options.results),
+           let existing = try? JSONSerialization.jsonObject(with: data) as? [String: Any] { all = existing }
+        var stamped = results
+        stamped["at"] = ISO8601DateFormatter().string(from: Date())
+        all[key] = stamped
+        let data = try JSONSerialization.data(withJSONObject: all, options: [.prettyPrinted, .sortedKeys])
+        try data.write(to: URL(fileURLWithPath: options.results))
+    }
+}
+
+func fmt(_ value: Double) -> String { String(format: "%.1f", value) }

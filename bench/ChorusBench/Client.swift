@@ -1,0 +1,70 @@
+import AsyncHTTPClient
+import ChorusCore
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// The benchmark's HTTP client: real requests to the running server.
+struct Client: Sendable {
+    let http: HTTPClient
+    let base: String
+
+    func waitUntilUp() async throws {
+        for _ in 0..<400 {
+            if let reply = try? await get("/healthz", token: nil), reply["status"] != nil || reply != .null { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw BenchError("the server did not start")
+    }
+
+    func request(_ method: HTTPMethod, _ path: String, token: String?, body: Data? = nil,
+                 headers: [(String, String)] = []) async throws -> (Int, ByteBuffer) {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response = try await http.execute(request, timeout: .seconds(60))
+        return (Int(response.status.code), try await response.body.collect(upTo: 512 << 20))
+    }
+
+    func get(_ path: String, token: String?) async throws -> JSONValue {
+        let (_, body) = try await request(.GET, path, token: token)
+        return (try? JSONValue.parse(body.readableBytesView)) ?? .null
+    }
+
+    func post(_ path: String, token: String?, json: JSONValue) async throws -> JSONValue {
+        let (_, body) = try await request(.POST, path, token: token, body: Data(json.serialized.utf8),
+                                          headers: [("Content-Type", "application/json")])
+        return (try? JSONValue.parse(body.readableBytesView)) ?? .null
+    }
+
+    func signIn(_ email: String) async throws -> String {
+        let reply = try await post("/api/v1/sessions", token: nil, json: ["email": .string(email), "password": "bench-password-1"])
+        guard let token = reply["token"]?.string else { throw BenchError("sign-in failed: \(reply)") }
+        return token
+    }
+
+    func postWebhook(_ body: Data, signature: String) async throws {
+        let (status, _) = try await request(.POST, "/webhooks/whatsapp", token: nil, body: body,
+                                            headers: [("Content-Type", "application/json"), ("X-Hub-Signature-256", signature)])
+        guard status == 200 else { throw BenchError("webhook answered \(status)") }
+    }
+
+    /// Streams the sync and counts the messages in it.
+    func syncCount(token: String) async throws -> Int {
+        let (status, body) = try await request(.GET, "/api/v1/sync?days=7", token: token)
+        guard status == 200 else { throw BenchError("sync answered \(status)") }
+        var count = 0
+        for line in body.readableBytesView.split(separator: UInt8(ascii: "\n")) {
+            let value = try JSONValue.parse(line)
+            if value["type"]?.string == "messages" { count += value["items"]?.array?.count ?? 0 }
+        }
+        return count
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
