@@ -174,7 +174,7 @@ struct AuthorizationMatrixTests {
             "GET /api/v1/settings/payment": .payment, "PUT /api/v1/settings/payment": .payment,
             "PUT /api/v1/channels/{id}/profile": .editBusinessProfile, "POST /api/v1/templates/sync": nil,
             "GET /api/v1/diagnostics/webhooks": .manageChannels,
-            "GET /api/v1/inbox/counts": nil, "GET /api/v1/search": nil, "GET /api/v1/sync": nil, "GET /api/v1/contacts/{id}": nil,
+            "GET /api/v1/inbox/counts": nil, "GET /api/v1/exports/conversations": .exportChatHistory, "GET /api/v1/search": nil, "GET /api/v1/sync": nil, "GET /api/v1/contacts/{id}": nil,
             "GET /api/v1/labels": nil, "POST /api/v1/labels": .manageLabels, "DELETE /api/v1/labels/{id}": .manageLabels,
             "GET /api/v1/quick-replies": nil, "POST /api/v1/quick-replies": .setAutoReplies,
             "PUT /api/v1/quick-replies/{id}": .setAutoReplies, "DELETE /api/v1/quick-replies/{id}": .setAutoReplies,

@@ -8,8 +8,9 @@ import Logging
 /// how the server closed it.
 public final class TestSocket: Sendable {
     public let frames = Locked<[JSONValue]>([])
-    /// The same frames with the instant each arrived (benchmarks).
-    public let timedFrames = Locked<[(JSONValue, ContinuousClock.Instant)]>([])
+    /// Unparsed frames with the instant each arrived, when connected with `parse: false`
+    /// (benchmarks parse after the run, so the load generator's own work stays out of the timing).
+    public let rawFrames = Locked<[(String, ContinuousClock.Instant)]>([])
     public let closed = Locked<(code: Int, reason: String)?>(nil)
     private let task: Locked<Task<Void, Never>?> = Locked(nil)
     private let stop = Locked<Bool>(false)
@@ -27,7 +28,7 @@ public final class TestSocket: Sendable {
     }
 
     /// Connects to any Chorus (or a load balancer in front of several).
-    public static func connect(baseURL: String, token: String, lastEventID: Int64? = nil) async throws -> TestSocket {
+    public static func connect(baseURL: String, token: String, lastEventID: Int64? = nil, parse: Bool = true) async throws -> TestSocket {
         let socket = TestSocket()
         var url = baseURL.replacingOccurrences(of: "http://", with: "ws://") + "/api/v1/events"
         if let lastEventID { url += "?last_event_id=\(lastEventID)" }
@@ -38,9 +39,11 @@ public final class TestSocket: Sendable {
                 let close = try await WebSocketClient.connect(url: url, configuration: configuration, logger: Logger(label: "test-socket")) { inbound, outbound, _ in
                     socket.writer.withLock { $0 = outbound }
                     for try await message in inbound.messages(maxSize: 16 << 20) {
-                        if case .text(let text) = message, let value = try? JSONValue.parse(text.utf8) {
+                        guard case .text(let text) = message else { continue }
+                        if !parse {
+                            socket.rawFrames.withLock { $0.append((text, .now)) }
+                        } else if let value = try? JSONValue.parse(text.utf8) {
                             socket.frames.withLock { $0.append(value) }
-                            socket.timedFrames.withLock { $0.append((value, .now)) }
                         }
                         if socket.stop.value { return }
                     }
@@ -61,7 +64,12 @@ public final class TestSocket: Sendable {
             }
         }
         socket.task.withLock { $0 = started }
-        try await socket.waitFor(2, "the hello frame") { $0.contains { $0["type"]?.string == "hello" } }
+        if parse {
+            try await socket.waitFor(2, "the hello frame") { $0.contains { $0["type"]?.string == "hello" } }
+        } else {
+            let deadline = Date().addingTimeInterval(2)
+            while socket.rawFrames.value.isEmpty && Date() < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        }
         return socket
     }
 

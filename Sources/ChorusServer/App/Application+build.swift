@@ -217,6 +217,7 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
     let history = ConversationHistoryController(inbox: inbox, audit: audit)
     api.delete("conversations/:id", use: history.delete)
     api.get("conversations/:id/export", use: history.export)
+    api.get("exports/conversations", use: history.exportSet)
     let mediaAPI = MediaController(media: media, files: files)
     api.get("media/:id", use: mediaAPI.get)
     let receipts = ReadReceiptController(inbox: inbox, channels: channels, graph: graph, state: state)

@@ -98,6 +98,7 @@ enum RouteRule: Sendable, Equatable {
         "GET /api/v1/conversations/{id}/export": .conversation(.export),
         "GET /api/v1/media/{id}": .conversation(.view),
         "GET /api/v1/inbox/counts": .action(.listConversations),
+        "GET /api/v1/exports/conversations": .action(.exportConversations),
         "GET /api/v1/search": .action(.listConversations),
         "GET /api/v1/sync": .action(.listConversations),
         "GET /api/v1/contacts/{id}": .action(.listConversations),

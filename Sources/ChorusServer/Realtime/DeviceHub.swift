@@ -1,6 +1,7 @@
 import ChorusCore
 import ChorusStore
 import Foundation
+import NIOCore
 import Synchronization
 
 /// The devices connected to this instance right now, each with an outbox of frames. Events
@@ -8,8 +9,9 @@ import Synchronization
 /// hub when rights change or devices are signed out, and open sockets hear it at once.
 final class DeviceHub: Sendable {
     enum Outgoing: Sendable, Equatable {
-        /// An event of the log, with its id so a device never gets one twice.
-        case event(Int64, String)
+        /// An event of the log, with its id so a device never gets one twice. The bytes are
+        /// encoded once and shared by every connection that receives them.
+        case event(Int64, ByteBuffer)
         case frame(String)
         /// Close the socket with this reason code (device_evicted, member_deactivated …).
         case close(String)
@@ -67,8 +69,8 @@ final class DeviceHub: Sendable {
         let connections = all
         guard !connections.isEmpty else { return }
         for event in events {
-            let text = EventFrames.text(event)
-            for connection in connections where connection.mayReceive(event) { connection.outbox.yield(.event(event.id, text)) }
+            let bytes = ByteBuffer(string: EventFrames.text(event))
+            for connection in connections where connection.mayReceive(event) { connection.outbox.yield(.event(event.id, bytes)) }
         }
     }
 

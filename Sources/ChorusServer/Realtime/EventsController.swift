@@ -53,10 +53,10 @@ struct EventsController {
             }
             for await item in stream {
                 switch item {
-                case .event(let id, let text):
+                case .event(let id, let bytes):
                     guard id > lastSent else { continue }
                     lastSent = id
-                    try await outbound.write(.text(text))
+                    try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: bytes)))
                 case .frame(let text):
                     try await outbound.write(.text(text))
                 case .close(let reason):
