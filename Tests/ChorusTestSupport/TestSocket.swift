@@ -33,6 +33,7 @@ public final class TestSocket: Sendable {
         var url = baseURL.replacingOccurrences(of: "http://", with: "ws://") + "/api/v1/events"
         if let lastEventID { url += "?last_event_id=\(lastEventID)" }
         var configuration = WebSocketClientConfiguration()
+        configuration.maxFrameSize = 1 << 20
         configuration.additionalHeaders = [.authorization: "Bearer \(token)"]
         let started = Task {
             do {
@@ -43,7 +44,9 @@ public final class TestSocket: Sendable {
                         if !parse {
                             socket.rawFrames.withLock { $0.append((text, .now)) }
                         } else if let value = try? JSONValue.parse(text.utf8) {
-                            socket.frames.withLock { $0.append(value) }
+                            // A batch frame carries several events: keep them one by one, in order.
+                            let values = value["type"]?.string == "batch" ? (value["events"]?.array ?? []) : [value]
+                            socket.frames.withLock { $0.append(contentsOf: values) }
                         }
                         if socket.stop.value { return }
                     }

@@ -194,10 +194,13 @@ struct InboxBench {
         let sentAt = sent.value
         for (_, socket) in sockets {
             for (text, at) in socket.rawFrames.value {
-                guard let frame = try? JSONValue.parse(text.utf8), frame["type"]?.string == "message.created",
-                      let wamid = frame["message"]?["wamid"]?.string, let t = sentAt[wamid] else { continue }
-                let d = at - t
-                fanout.add(Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
+                guard let value = try? JSONValue.parse(text.utf8) else { continue }
+                for frame in value["type"]?.string == "batch" ? (value["events"]?.array ?? []) : [value] {
+                    guard frame["type"]?.string == "message.created", let wamid = frame["message"]?["wamid"]?.string,
+                          let t = sentAt[wamid] else { continue }
+                    let d = at - t
+                    fanout.add(Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
+                }
             }
         }
         results["fanout"] = fanout.summary.merging(["devices": Double(sockets.count), "messages_per_second": Double(rate),

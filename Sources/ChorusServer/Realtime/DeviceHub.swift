@@ -9,9 +9,11 @@ import Synchronization
 /// hub when rights change or devices are signed out, and open sockets hear it at once.
 final class DeviceHub: Sendable {
     enum Outgoing: Sendable, Equatable {
-        /// An event of the log, with its id so a device never gets one twice. The bytes are
-        /// encoded once and shared by every connection that receives them.
-        case event(Int64, ByteBuffer)
+        /// Events of the log for this device, in id order, and the frame carrying them (one
+        /// event, or a `batch` of several). Frames are built once per distinct set of events and
+        /// shared by every connection that receives that set; the ids let a device skip events
+        /// it already has.
+        case events([EventFrames.Item], [ByteBuffer])
         case frame(String)
         /// Close the socket with this reason code (device_evicted, member_deactivated …).
         case close(String)
@@ -64,13 +66,20 @@ final class DeviceHub: Sendable {
 
     private var all: [Connection] { connections.withLock { Array($0.values) } }
 
-    /// Fans store events out to every device allowed to see them.
+    /// Fans store events out to every device allowed to see them: each device gets one frame
+    /// per drain of the event log (one event, or a batch), not one per event.
     func deliver(_ events: [FeedEvent]) {
         let connections = all
-        guard !connections.isEmpty else { return }
-        for event in events {
-            let bytes = ByteBuffer(string: EventFrames.text(event))
-            for connection in connections where connection.mayReceive(event) { connection.outbox.yield(.event(event.id, bytes)) }
+        guard !connections.isEmpty, !events.isEmpty else { return }
+        let items = events.map { (event: $0, item: EventFrames.Item(id: $0.id, text: EventFrames.text($0))) }
+        var frames: [[Int64]: [ByteBuffer]] = [:]
+        for connection in connections {
+            let visible = items.filter { connection.mayReceive($0.event) }.map(\.item)
+            guard !visible.isEmpty else { continue }
+            let key = visible.map(\.id)
+            let bytes = frames[key] ?? EventFrames.frames(visible)
+            frames[key] = bytes
+            connection.outbox.yield(.events(visible, bytes))
         }
     }
 
@@ -99,8 +108,48 @@ final class DeviceHub: Sendable {
     }
 }
 
-/// The JSON frames of the event socket: `{"id", "type", "at", "conversationId", "data", "message"}`.
+/// The JSON frames of the event socket: `{"id", "type", "at", "conversationId", "data", "message"}`,
+/// or `{"type": "batch", "events": [those, in id order]}` when several arrive together.
 enum EventFrames {
+    struct Item: Sendable, Equatable {
+        let id: Int64
+        let text: String
+    }
+
+    /// Batches stay under this size, so clients with modest frame limits take them whole.
+    static let maxBatchBytes = 60_000
+
+    /// The frames carrying `items`: single events as themselves, runs of them as batches.
+    static func frames(_ items: [Item]) -> [ByteBuffer] {
+        var frames: [ByteBuffer] = []
+        var run: [Item] = []
+        var size = 0
+        func flush() {
+            guard !run.isEmpty else { return }
+            if run.count == 1 {
+                frames.append(ByteBuffer(string: run[0].text))
+            } else {
+                var buffer = ByteBuffer()
+                buffer.writeString(#"{"type":"batch","events":["#)
+                for (index, item) in run.enumerated() {
+                    if index > 0 { buffer.writeString(",") }
+                    buffer.writeString(item.text)
+                }
+                buffer.writeString("]}")
+                frames.append(buffer)
+            }
+            run.removeAll()
+            size = 0
+        }
+        for item in items {
+            if size + item.text.utf8.count > maxBatchBytes { flush() }
+            run.append(item)
+            size += item.text.utf8.count + 1
+        }
+        flush()
+        return frames
+    }
+
     struct Frame: Encodable {
         var id: Int64
         var type: String

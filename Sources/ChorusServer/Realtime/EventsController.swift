@@ -34,8 +34,9 @@ struct EventsController {
             while cursor < highWater {
                 let page = try await feed.events(after: cursor, upTo: highWater, limit: 500)
                 guard let last = page.last else { break }
-                for event in page where connection.mayReceive(event) {
-                    try await outbound.write(.text(EventFrames.text(event)))
+                let visible = page.filter { connection.mayReceive($0) }.map { EventFrames.Item(id: $0.id, text: EventFrames.text($0)) }
+                for frame in EventFrames.frames(visible) {
+                    try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: frame)))
                 }
                 cursor = last.id
             }
@@ -53,10 +54,12 @@ struct EventsController {
             }
             for await item in stream {
                 switch item {
-                case .event(let id, let bytes):
-                    guard id > lastSent else { continue }
-                    lastSent = id
-                    try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: bytes)))
+                case .events(let items, let frames):
+                    guard let last = items.last, last.id > lastSent else { continue }
+                    // Replay may already have sent the first of these: then send only the rest.
+                    let fresh = items[0].id > lastSent ? frames : EventFrames.frames(items.filter { $0.id > lastSent })
+                    lastSent = last.id
+                    for frame in fresh { try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: frame))) }
                 case .frame(let text):
                     try await outbound.write(.text(text))
                 case .close(let reason):

@@ -24,15 +24,20 @@ public struct SearchRepository: Sendable {
         guard !terms.isEmpty else { return Results(messages: [], conversations: []) }
         var scopeCondition: SQLQueryString = ""
         if case .assignedTo(let member) = scope { scopeCondition = "AND c.assignee_id = \(bind: member)" }
+        // Newest first by message id (ids follow arrival). On SQLite, FTS5 walks its index in
+        // rowid order and stops after `limit` hits, instead of sorting every match.
         let match: SQLQueryString
         let from: SQLQueryString
+        let order: SQLQueryString
         switch db.dialect {
         case .sqlite:
             from = "message_search s JOIN messages m ON m.id = s.rowid"
             match = "message_search MATCH \(bind: terms.map { "\"\($0)\"*" }.joined(separator: " "))"
+            order = "s.rowid DESC"
         case .postgres:
             from = "messages m"
             match = "m.search @@ to_tsquery('simple', \(bind: terms.map { "\($0):*" }.joined(separator: " & ")))"
+            order = "m.id DESC"
         }
         let pattern = "%" + terms.joined(separator: "%") + "%"
         return try await db.read { sql in
@@ -40,7 +45,7 @@ public struct SearchRepository: Sendable {
                 SELECT \(unsafeRaw: MessageRows.qualifiedColumns)
                 FROM \(from) JOIN conversations c ON c.id = m.conversation_id
                 WHERE \(match) AND m.deleted_at IS NULL \(scopeCondition)
-                ORDER BY m.meta_timestamp DESC, m.id DESC LIMIT \(literal: limit)
+                ORDER BY \(order) LIMIT \(literal: limit)
                 """).all().map(MessageRows.decode)
             let conversations = try await sql.raw("""
                 SELECT \(unsafeRaw: InboxRepository.conversationColumns)
