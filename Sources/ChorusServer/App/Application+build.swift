@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Foundation
 import ChorusCore
 import ChorusStore
 import ChorusWhatsApp
@@ -50,6 +51,10 @@ public func makeApplication(router: Router<ChorusRequestContext>, host: String, 
                 services: services, logger: logger)
 }
 
+/// Where the web app's files are: bundled with the server as resources.
+let webRoot: String = Bundle.module.url(forResource: "index", withExtension: "html", subdirectory: "Resources/web")?
+    .deletingLastPathComponent().path ?? Bundle.module.bundlePath + "/Resources/web"
+
 /// Every route is listed here, in sections, so this function is the map of the HTTP surface
 /// (mirrored in openapi.json; a test keeps the two equal).
 public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClient,
@@ -89,7 +94,10 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
     let router = Router(context: ChorusRequestContext.self)
     router.addMiddleware {
         MetricsMiddleware(metrics: metrics)
+        SecurityHeadersMiddleware()
         ErrorMiddleware()
+        // The web app: static files (HTML, CSS, ES modules) from the bundled Resources/web.
+        FileMiddleware(webRoot, searchForIndexHtml: true, logger: logger)
     }
 
     // Operations

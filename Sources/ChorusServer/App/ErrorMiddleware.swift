@@ -1,4 +1,5 @@
 import ChorusCore
+import ChorusStore
 import Hummingbird
 import Logging
 
@@ -16,6 +17,12 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 : error.status == .methodNotAllowed ? "method_not_allowed" : "http_\(error.status.code)"
             return Self.response(ChorusError(status: error.status.code, code: code,
                                              message: error.body ?? error.status.reasonPhrase))
+        } catch StoreError.unavailable(let detail) {
+            context.logger.warning("database unavailable on \(request.method) \(request.uri.path): \(detail.prefix(200))")
+            var response = Self.response(ChorusError(status: 503, code: "database_unavailable",
+                                                     message: "The database is not reachable right now. Try again shortly."))
+            response.headers[.retryAfter] = "2"
+            return response
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             return Self.response(ChorusError(status: 413, code: "body_too_large", message: "The request body is too large."))
         } catch {

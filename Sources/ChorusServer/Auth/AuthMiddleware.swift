@@ -1,5 +1,6 @@
 import ChorusCore
 import ChorusStore
+import Foundation
 import Hummingbird
 
 /// Resolves `Authorization: Bearer <token>` (or the `chorus_session` cookie) to a device and
@@ -11,7 +12,8 @@ struct AuthMiddleware: RouterMiddleware {
     let actors: ActorLoader
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let token = Self.token(from: request) else { throw ChorusError.unauthenticated }
+        guard let (token, fromCookie) = Self.credential(from: request) else { throw ChorusError.unauthenticated }
+        if fromCookie { try Self.checkCrossSite(request) }
         switch try await devices.lookup(tokenHash: SessionTokens.hash(token)) {
         case .unknown:
             throw ChorusError.unauthenticated
@@ -25,12 +27,26 @@ struct AuthMiddleware: RouterMiddleware {
         }
     }
 
-    static func token(from request: Request) -> String? {
+    static func credential(from request: Request) -> (token: String, fromCookie: Bool)? {
         if let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
-            return String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
+            return (String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces), false)
         }
-        if let cookie = request.cookies["chorus_session"]?.value, !cookie.isEmpty { return cookie }
+        if let cookie = request.cookies["chorus_session"]?.value, !cookie.isEmpty { return (cookie, true) }
         return nil
+    }
+
+    /// Cookie sessions ride along with any request the browser makes, so: a request from
+    /// another origin is refused (this also covers WebSocket hijacking), and changes need the
+    /// `X-Chorus-CSRF` header, which a cross-site form or image cannot send.
+    static func checkCrossSite(_ request: Request) throws {
+        if let origin = request.headers[.origin], let host = request.head.authority,
+           URLComponentsLite.hostAndPort(origin) != host {
+            throw ChorusError(status: 403, code: "cross_origin", message: "Requests from other sites are not accepted.")
+        }
+        let safe = request.method == .get || request.method == .head || request.method == .options
+        if !safe && request.headers[.init("X-Chorus-CSRF")!] == nil {
+            throw ChorusError(status: 403, code: "csrf_required", message: "This request needs the X-Chorus-CSRF header.")
+        }
     }
 
     static func explanation(for reason: String) -> String {
@@ -43,5 +59,13 @@ struct AuthMiddleware: RouterMiddleware {
         case "logged_out_everywhere": return "This member signed out on all devices."
         default: return "This session has ended. Sign in again."
         }
+    }
+}
+
+/// "http://host:port" → "host:port", without Foundation's URL parsing on the hot path.
+enum URLComponentsLite {
+    static func hostAndPort(_ origin: String) -> String {
+        guard let range = origin.range(of: "://") else { return origin }
+        return String(origin[range.upperBound...].prefix { $0 != "/" })
     }
 }

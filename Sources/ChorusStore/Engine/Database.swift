@@ -129,6 +129,11 @@ public final class Database: Sendable {
         if text.contains("UNIQUE constraint failed") || text.contains("23505") || text.contains("unique_violation") {
             return StoreError.uniqueViolation(text)
         }
+        // The database cannot be reached (restarting, pool exhausted, locked too long): the
+        // request may succeed later, so callers answer 503 and webhooks are retried by Meta.
+        let unavailable = ["ConnectionPoolError", "connectionClosed", "serverClosedConnection", "connectionError",
+                           "Connection refused", "database is locked", "SQLITE_BUSY"]
+        if unavailable.contains(where: text.contains) { return StoreError.unavailable(text) }
         return error
     }
 
@@ -185,4 +190,6 @@ public final class Database: Sendable {
 
 public enum StoreError: Error, Sendable {
     case uniqueViolation(String)
+    /// The database is not reachable now; worth retrying later.
+    case unavailable(String)
 }

@@ -1,0 +1,143 @@
+// Every string of the app comes from here. Dates and numbers go through Intl.
+const catalogues = {
+  en: {
+    'app.name': 'Chorus',
+    'login.title': 'Sign in to Chorus',
+    'login.email': 'Email',
+    'login.password': 'Password',
+    'login.code': 'Code from your authenticator app',
+    'login.submit': 'Sign in',
+    'login.failed': 'The email or password is not correct.',
+    'login.locked': 'Too many attempts. Try again later.',
+    'login.needCode': 'Enter the 6-digit code from your authenticator app.',
+    'views.mine': 'Mine', 'views.unassigned': 'Unassigned', 'views.all': 'All', 'views.mentions': 'Mentions',
+    'views.title': 'Views',
+    'list.empty': 'Nothing here. New conversations appear as customers write.',
+    'list.loading': 'Loading conversations…',
+    'list.error': 'Could not load conversations.',
+    'list.retry': 'Retry',
+    'list.waiting': 'waiting {time}',
+    'thread.none': 'Pick a conversation on the left.',
+    'thread.windowOpen': '24 h window open until {time}',
+    'thread.windowClosed': '24 h window closed: only templates can be sent',
+    'thread.assignToMe': 'Assign to me',
+    'thread.unassign': 'Unassign',
+    'thread.resolve': 'Resolve',
+    'thread.reopen': 'Reopen',
+    'thread.assignedTo': 'Assigned to {name}',
+    'thread.unassigned': 'Unassigned',
+    'thread.viewing': 'Also here: {names}',
+    'thread.typing': '{names} is typing…',
+    'thread.changed': 'Someone else answered since you opened this conversation.',
+    'thread.sendAnyway': 'Send anyway',
+    'thread.note': 'Note',
+    'composer.placeholder': 'Write a reply… (Enter sends, Shift+Enter new line)',
+    'composer.notePlaceholder': 'Write an internal note… (@ to mention, at most 2)',
+    'composer.send': 'Send',
+    'composer.reply': 'Reply',
+    'composer.noteTab': 'Internal note',
+    'composer.failed': 'Not sent: {reason}',
+    'status.failed': 'Failed',
+    'customer.title': 'Customer',
+    'customer.labels': 'Labels',
+    'customer.spend': 'Spend this month',
+    'customer.notes': 'Notes',
+    'customer.history': 'Conversations',
+    'banner.reconnecting': 'Reconnecting…',
+    'nav.inbox': 'Inbox', 'nav.signOut': 'Sign out', 'nav.language': 'Language',
+    'message.image': 'Photo', 'message.video': 'Video', 'message.audio': 'Voice message', 'message.document': 'Document',
+    'message.sticker': 'Sticker', 'message.location': 'Location', 'message.contacts': 'Contact card',
+    'message.reaction': 'Reacted {emoji}', 'message.unsupported': 'Message type not supported by WhatsApp',
+    'message.deleted': 'This message was deleted', 'message.other': '{type} message',
+    'a11y.newMessage': 'New message from {name}',
+  },
+  'zh-CN': {
+    'app.name': 'Chorus',
+    'login.title': '登录 Chorus',
+    'login.email': '邮箱',
+    'login.password': '密码',
+    'login.code': '身份验证器中的验证码',
+    'login.submit': '登录',
+    'login.failed': '邮箱或密码不正确。',
+    'login.locked': '尝试次数过多，请稍后再试。',
+    'login.needCode': '请输入身份验证器中的 6 位验证码。',
+    'views.mine': '我的', 'views.unassigned': '未分配', 'views.all': '全部', 'views.mentions': '提及我',
+    'views.title': '视图',
+    'list.empty': '这里还没有会话。客户发来消息后会出现在这里。',
+    'list.loading': '正在加载会话…',
+    'list.error': '无法加载会话。',
+    'list.retry': '重试',
+    'list.waiting': '已等待 {time}',
+    'thread.none': '请在左侧选择一个会话。',
+    'thread.windowOpen': '24 小时窗口开放至 {time}',
+    'thread.windowClosed': '24 小时窗口已关闭：只能发送模板消息',
+    'thread.assignToMe': '分配给我',
+    'thread.unassign': '取消分配',
+    'thread.resolve': '标记为已解决',
+    'thread.reopen': '重新打开',
+    'thread.assignedTo': '已分配给 {name}',
+    'thread.unassigned': '未分配',
+    'thread.viewing': '同时在看：{names}',
+    'thread.typing': '{names} 正在输入…',
+    'thread.changed': '你打开此会话后，已有其他人回复。',
+    'thread.sendAnyway': '仍然发送',
+    'thread.note': '备注',
+    'composer.placeholder': '输入回复…（Enter 发送，Shift+Enter 换行）',
+    'composer.notePlaceholder': '输入内部备注…（用 @ 提及，最多 2 人）',
+    'composer.send': '发送',
+    'composer.reply': '回复',
+    'composer.noteTab': '内部备注',
+    'composer.failed': '未发送：{reason}',
+    'status.failed': '发送失败',
+    'customer.title': '客户',
+    'customer.labels': '标签',
+    'customer.spend': '本月消费',
+    'customer.notes': '备注',
+    'customer.history': '会话记录',
+    'banner.reconnecting': '正在重新连接…',
+    'nav.inbox': '收件箱', 'nav.signOut': '退出登录', 'nav.language': '语言',
+    'message.image': '图片', 'message.video': '视频', 'message.audio': '语音消息', 'message.document': '文件',
+    'message.sticker': '贴纸', 'message.location': '位置', 'message.contacts': '联系人名片',
+    'message.reaction': '回应了 {emoji}', 'message.unsupported': 'WhatsApp 不支持此消息类型',
+    'message.deleted': '此消息已被删除', 'message.other': '{type} 消息',
+    'a11y.newMessage': '来自 {name} 的新消息',
+  },
+};
+
+export const languages = [['en', 'English'], ['zh-CN', '简体中文']];
+let current = localStorage.getItem('chorus.lang') || (navigator.language?.startsWith('zh') ? 'zh-CN' : 'en');
+
+export function language() { return current; }
+
+export function setLanguage(lang) {
+  current = catalogues[lang] ? lang : 'en';
+  localStorage.setItem('chorus.lang', current);
+  document.documentElement.lang = current;
+}
+
+export function t(key, params = {}) {
+  const text = catalogues[current][key] ?? catalogues.en[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ''));
+}
+
+export function time(ms) {
+  return new Intl.DateTimeFormat(current, { hour: '2-digit', minute: '2-digit' }).format(new Date(ms));
+}
+
+export function dateTime(ms) {
+  return new Intl.DateTimeFormat(current, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(ms));
+}
+
+export function money(amount, currency) {
+  try { return new Intl.NumberFormat(current, { style: 'currency', currency }).format(amount); }
+  catch { return `${amount} ${currency}`; }
+}
+
+export function duration(ms) {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  const unit = seconds < 60 ? ['second', seconds] : seconds < 3600 ? ['minute', Math.round(seconds / 60)]
+    : seconds < 86400 ? ['hour', Math.round(seconds / 3600)] : ['day', Math.round(seconds / 86400)];
+  return new Intl.NumberFormat(current, { style: 'unit', unit: unit[0], unitDisplay: 'narrow' }).format(unit[1]);
+}
+
+setLanguage(current);

@@ -1,0 +1,282 @@
+import { api } from './api.js';
+import { clear, h } from './dom.js';
+import { dateTime, duration, money, t, time } from './i18n.js';
+import { languagePicker } from './login.js';
+import { EventSocket } from './socket.js';
+import { renderMessage, renderNote } from './thread.js';
+
+// The agents' screen: views and the conversation list, the open thread with its composer, and
+// the customer panel. Live through the event socket.
+export function showInbox(me, restart) {
+  const state = {
+    me, view: 'all', conversations: [], selected: null, messages: [], notes: [], members: new Map(),
+    presence: new Map(), counts: {}, changedSince: null, mode: 'reply',
+  };
+  const memberName = (id) => state.members.get(id)?.name ?? `#${id}`;
+  const root = clear(document.getElementById('root'));
+
+  // --- layout
+  const viewButtons = ['mine', 'unassigned', 'all', 'mentions'].map((view) => {
+    const count = h('span', { class: 'count', 'aria-label': '' });
+    const button = h('button', { class: 'view', 'aria-pressed': String(view === state.view), onclick: () => selectView(view) },
+      h('span', {}, t(`views.${view}`)), count);
+    button.dataset.view = view;
+    return { view, button, count };
+  });
+  const list = h('ul', { class: 'conversation-list', role: 'listbox', 'aria-label': t('views.title') });
+  const listState = h('p', { class: 'empty' }, t('list.loading'));
+  const threadHeader = h('header', { class: 'thread-header' });
+  const presenceLine = h('div', { class: 'presence', 'aria-live': 'polite' });
+  const changedBanner = h('div', { class: 'changed', role: 'alert', hidden: true });
+  const messagesPane = h('div', { class: 'messages', role: 'log', 'aria-live': 'polite', tabindex: '0' });
+  const typingLine = h('div', { class: 'typing', 'aria-live': 'polite' });
+  const textarea = h('textarea', { id: 'composer', rows: '3', 'aria-label': t('composer.reply'), placeholder: t('composer.placeholder') });
+  const sendButton = h('button', { class: 'primary', type: 'submit' }, t('composer.send'));
+  const replyTab = h('button', { type: 'button', class: 'tab', 'aria-pressed': 'true', onclick: () => setMode('reply') }, t('composer.reply'));
+  const noteTab = h('button', { type: 'button', class: 'tab', 'aria-pressed': 'false', onclick: () => setMode('note') }, t('composer.noteTab'));
+  const composerError = h('p', { class: 'form-error', role: 'alert' });
+  const composer = h('form', { class: 'composer', hidden: true }, h('div', { class: 'tabs' }, replyTab, noteTab), textarea,
+    h('div', { class: 'composer-actions' }, composerError, sendButton));
+  const thread = h('section', { class: 'thread', 'aria-label': 'Thread' }, threadHeader, presenceLine, changedBanner, messagesPane, typingLine, composer,
+    h('p', { class: 'empty thread-empty' }, t('thread.none')));
+  const customer = h('aside', { class: 'customer', 'aria-label': t('customer.title') });
+  const signOut = h('button', { class: 'link', onclick: async () => { socket.stop(); await api('DELETE', '/api/v1/sessions/current').catch(() => {}); restart(); } }, t('nav.signOut'));
+  root.append(
+    h('header', { class: 'topbar' }, h('strong', { class: 'brand' }, t('app.name')),
+      h('span', { class: 'who' }, me.member.name), languagePicker(() => showInbox(me, restart)), signOut),
+    h('div', { class: 'panes' },
+      h('nav', { class: 'sidebar', 'aria-label': t('views.title') }, h('div', { class: 'views' }, viewButtons.map((v) => v.button)), listState, list),
+      h('main', { class: 'main' }, thread), customer));
+
+  // --- data
+  async function loadMembers() {
+    const data = await api('GET', '/api/v1/members');
+    for (const m of data.items) state.members.set(m.id, m);
+  }
+
+  async function loadCounts() {
+    state.counts = await api('GET', '/api/v1/inbox/counts').catch(() => ({}));
+    for (const { view, count } of viewButtons) {
+      const n = state.counts[view] ?? 0;
+      count.textContent = n > 0 ? String(n) : '';
+    }
+  }
+
+  async function loadList() {
+    try {
+      const page = await api('GET', `/api/v1/conversations?view=${state.view}&limit=100`);
+      state.conversations = page.items;
+      listState.hidden = page.items.length > 0;
+      listState.textContent = t('list.empty');
+      renderList();
+    } catch (error) {
+      listState.hidden = false;
+      clear(listState).append(t('list.error'), ' ', h('button', { class: 'link', onclick: loadList }, t('list.retry')));
+    }
+    loadCounts();
+  }
+
+  function renderList() {
+    clear(list);
+    const now = Date.now();
+    for (const c of state.conversations) {
+      const waitingMs = c.lastInboundAt && c.lastInboundAt >= c.lastMessageAt && c.status !== 'resolved' ? now - c.lastInboundAt : 0;
+      const item = h('li', { role: 'option', tabindex: '0', 'aria-selected': String(c.id === state.selected?.id),
+        class: `conversation ${c.unread ? 'unread' : ''}`, dataset: { id: c.id }, onclick: () => open(c.id),
+        onkeydown: (e) => { if (e.key === 'Enter') open(c.id); } },
+      h('div', { class: 'line' }, h('span', { class: 'name' }, c.contact.name ?? c.contact.waId ?? '—'),
+        h('time', {}, time(c.lastMessageAt))),
+      h('div', { class: 'line' }, h('span', { class: 'preview' }, c.lastMessagePreview),
+        waitingMs > 0 ? h('span', { class: `waiting ${waitingMs > 90_000 ? 'late' : ''}` }, t('list.waiting', { time: duration(waitingMs) })) : null,
+        c.assigneeId ? h('span', { class: 'avatar', title: memberName(c.assigneeId) }, initials(memberName(c.assigneeId))) : null));
+      list.append(item);
+    }
+  }
+
+  async function open(id) {
+    state.selected = await api('GET', `/api/v1/conversations/${id}`);
+    const [page, notes] = await Promise.all([
+      api('GET', `/api/v1/conversations/${id}/messages?limit=100`),
+      api('GET', `/api/v1/conversations/${id}/notes`)]);
+    state.messages = page.items.reverse();
+    state.notes = notes.items;
+    state.changedSince = null;
+    changedBanner.hidden = true;
+    renderThread();
+    renderList();
+    socket.send({ type: 'viewing', conversationId: id });
+    api('POST', `/api/v1/conversations/${id}/read`).then(loadCounts).catch(() => {});
+    loadCustomer(state.selected.contact.id);
+  }
+
+  function renderThread() {
+    const c = state.selected;
+    thread.querySelector('.thread-empty').hidden = !!c;
+    composer.hidden = !c;
+    if (!c) return;
+    const mine = c.assigneeId === state.me.member.id;
+    clear(threadHeader).append(
+      h('div', {}, h('h2', {}, c.contact.name ?? c.contact.waId), h('span', { class: 'muted' }, c.contact.waId ? `+${c.contact.waId}` : '')),
+      h('div', { class: c.windowOpenUntil ? 'window open' : 'window closed' },
+        c.windowOpenUntil ? t('thread.windowOpen', { time: dateTime(c.windowOpenUntil) }) : t('thread.windowClosed')),
+      h('div', { class: 'actions' },
+        h('span', { class: 'muted' }, c.assigneeId ? t('thread.assignedTo', { name: memberName(c.assigneeId) }) : t('thread.unassigned')),
+        h('button', { onclick: () => assign(mine ? null : state.me.member.id) }, mine ? t('thread.unassign') : t('thread.assignToMe')),
+        h('button', { onclick: () => setStatus(c.status === 'resolved' ? 'open' : 'resolved') },
+          c.status === 'resolved' ? t('thread.reopen') : t('thread.resolve'))));
+    const items = [...state.messages.map((m) => ({ at: m.timestamp, node: renderMessage(m, memberName) })),
+      ...state.notes.map((n) => ({ at: n.createdAt, node: renderNote(n, memberName) }))].sort((a, b) => a.at - b.at);
+    clear(messagesPane).append(...items.map((x) => x.node));
+    messagesPane.scrollTop = messagesPane.scrollHeight;
+    renderPresence();
+  }
+
+  function renderPresence() {
+    const p = state.selected ? state.presence.get(state.selected.id) : null;
+    const others = (ids) => (ids ?? []).filter((id) => id !== state.me.member.id).map(memberName);
+    const viewing = others(p?.viewing), typing = others(p?.typing);
+    presenceLine.textContent = viewing.length ? t('thread.viewing', { names: viewing.join(', ') }) : '';
+    typingLine.textContent = typing.length ? t('thread.typing', { names: typing.join(', ') }) : '';
+  }
+
+  async function loadCustomer(contactId) {
+    clear(customer);
+    try {
+      const p = await api('GET', `/api/v1/contacts/${contactId}`);
+      const spend = Object.entries(p.monthlySpend ?? {});
+      customer.append(
+        h('h2', {}, t('customer.title')),
+        h('p', { class: 'customer-name' }, p.contact.name ?? ''), h('p', { class: 'muted' }, p.contact.waId ? `+${p.contact.waId}` : p.contact.userId ?? ''),
+        h('h3', {}, t('customer.labels')), h('p', {}, p.labels.map((l) => h('span', { class: 'label' }, l.name))),
+        h('h3', {}, t('customer.spend')), h('p', {}, spend.length ? spend.map(([cur, amount]) => money(amount, cur)).join(' · ') : '—'),
+        h('h3', {}, t('customer.notes')), h('ul', { class: 'plain' }, p.notes.slice(0, 5).map((n) => h('li', {}, n.body))),
+        h('h3', {}, t('customer.history')), h('ul', { class: 'plain' }, p.conversations.map((c) => h('li', {}, dateTime(c.lastMessageAt), ' — ', c.lastMessagePreview))));
+    } catch { /* the panel stays empty when the profile is not visible */ }
+  }
+
+  // --- actions
+  function selectView(view) {
+    state.view = view;
+    for (const v of viewButtons) v.button.setAttribute('aria-pressed', String(v.view === view));
+    loadList();
+  }
+
+  async function assign(memberId) {
+    const updated = await api('POST', `/api/v1/conversations/${state.selected.id}/assignment`, { memberId });
+    if (updated) { state.selected = updated; renderThread(); }
+    loadList();
+  }
+
+  async function setStatus(status) {
+    const updated = await api('POST', `/api/v1/conversations/${state.selected.id}/status`, { status });
+    if (updated) { state.selected = updated; renderThread(); }
+    loadList();
+  }
+
+  function setMode(mode) {
+    state.mode = mode;
+    replyTab.setAttribute('aria-pressed', String(mode === 'reply'));
+    noteTab.setAttribute('aria-pressed', String(mode === 'note'));
+    textarea.placeholder = t(mode === 'note' ? 'composer.notePlaceholder' : 'composer.placeholder');
+    composer.classList.toggle('note-mode', mode === 'note');
+    textarea.focus();
+  }
+
+  async function send(confirm = false) {
+    const text = textarea.value.trim();
+    if (!text || !state.selected) return;
+    composerError.textContent = '';
+    const id = state.selected.id;
+    try {
+      if (state.mode === 'note') {
+        const mentions = [...state.members.values()].filter((m) => text.includes(`@${m.name}`)).map((m) => m.id).slice(0, 3);
+        await api('POST', `/api/v1/conversations/${id}/notes`, { body: text, mentions });
+      } else {
+        const lastSeen = state.messages.at(-1)?.id;
+        await api('POST', `/api/v1/conversations/${id}/messages`, { text, lastSeenMessageId: lastSeen, confirm });
+      }
+      textarea.value = '';
+      changedBanner.hidden = true;
+    } catch (error) {
+      if (error.code === 'conversation_changed') {
+        for (const m of error.body.messages ?? []) addMessage(m);
+        clear(changedBanner).append(t('thread.changed'), ' ', h('button', { type: 'button', onclick: () => send(true) }, t('thread.sendAnyway')));
+        changedBanner.hidden = false;
+      } else {
+        composerError.textContent = t('composer.failed', { reason: error.message });
+      }
+    }
+  }
+
+  function addMessage(message) {
+    const index = state.messages.findIndex((m) => m.id === message.id);
+    if (index >= 0) state.messages[index] = message; else state.messages.push(message);
+    if (state.selected?.id === message.conversationId) renderThread();
+  }
+
+  composer.addEventListener('submit', (e) => { e.preventDefault(); send(); });
+  let lastTyping = 0;
+  textarea.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); return; }
+    if (state.selected && state.mode === 'reply' && Date.now() - lastTyping > 3000) {
+      lastTyping = Date.now();
+      socket.send({ type: 'typing', conversationId: state.selected.id });
+    }
+  });
+
+  // --- live
+  let refresh = null;
+  const refreshSoon = () => { clearTimeout(refresh); refresh = setTimeout(loadList, 150); };
+  const banner = document.getElementById('banner');
+  const socket = new EventSocket({
+    onState: (up) => { banner.hidden = up; banner.textContent = up ? '' : t('banner.reconnecting'); if (up) refreshSoon(); },
+    onClosedForGood: () => restart(),
+    onPresence: (frame) => { state.presence.set(frame.conversationId, frame); renderPresence(); },
+    onEvent: (event) => {
+      const id = event.conversationId;
+      if (event.type === 'message.created' && event.message) {
+        if (state.selected?.id === id) {
+          addMessage(event.message);
+          if (event.message.direction === 'inbound') {
+            document.getElementById('announcer').textContent = t('a11y.newMessage', { name: state.selected.contact.name ?? '' });
+          }
+        }
+        refreshSoon();
+      } else if (event.type === 'message.status' && state.selected?.id === id) {
+        const m = state.messages.find((x) => x.id === event.data.messageId);
+        if (m) { m.status = event.data.status; renderThread(); }
+      } else if (event.type === 'note.created' && state.selected?.id === id) {
+        if (!state.notes.some((n) => n.id === event.data.noteId)) {
+          state.notes.push({ id: event.data.noteId, conversationId: id, authorId: event.data.authorId, body: event.data.body,
+            mentions: event.data.mentions, createdAt: event.at });
+          renderThread();
+        }
+      } else if (event.type.startsWith('conversation.')) {
+        if (state.selected?.id === id) api('GET', `/api/v1/conversations/${id}`).then((c) => { state.selected = c; renderThread(); }).catch(() => {});
+        refreshSoon();
+      } else if (event.type === 'permissions.changed') {
+        refreshSoon();
+      }
+    },
+  });
+
+  // Keyboard: j/k move through the list, Enter opens, r reply, n note, a assign to me, e resolve.
+  document.onkeydown = (e) => {
+    if (e.target instanceof HTMLTextAreaElement || e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement) return;
+    const index = state.conversations.findIndex((c) => c.id === state.selected?.id);
+    if (e.key === 'j' || e.key === 'k') {
+      const next = state.conversations[Math.max(0, Math.min(state.conversations.length - 1, index + (e.key === 'j' ? 1 : -1)))];
+      if (next) open(next.id);
+    } else if (e.key === 'r' && state.selected) { setMode('reply'); e.preventDefault(); }
+    else if (e.key === 'n' && state.selected) { setMode('note'); e.preventDefault(); }
+    else if (e.key === 'a' && state.selected) assign(state.me.member.id);
+    else if (e.key === 'e' && state.selected) setStatus('resolved');
+  };
+
+  loadMembers().finally(loadList);
+  socket.start();
+}
+
+function initials(name) {
+  return name.split(/\s+/).filter(Boolean).slice(0, 2).map((part) => part[0].toUpperCase()).join('');
+}

@@ -1,0 +1,75 @@
+import { h, linkify } from './dom.js';
+import { money, t, time } from './i18n.js';
+
+// One message as the agent sees it: every WhatsApp type rendered as text and links only.
+export function renderMessage(message, memberName) {
+  const outbound = message.direction === 'outbound';
+  const bubble = h('div', { class: `bubble ${outbound ? 'out' : 'in'}`, dataset: { id: message.id } },
+    h('div', { class: 'body' }, body(message)),
+    h('div', { class: 'meta' },
+      outbound && message.senderMemberId ? h('span', { class: 'sender' }, memberName(message.senderMemberId)) : null,
+      h('time', { datetime: new Date(message.timestamp).toISOString() }, time(message.timestamp)),
+      outbound ? ticks(message) : null));
+  return h('div', { class: `row ${outbound ? 'out' : 'in'}` }, bubble);
+}
+
+export function renderNote(note, memberName) {
+  return h('div', { class: 'note', dataset: { note: note.id } },
+    h('span', { class: 'note-label' }, t('thread.note')),
+    h('div', { class: 'body' }, linkify(note.body)),
+    h('div', { class: 'meta' }, h('span', { class: 'sender' }, memberName(note.authorId)), ' · ', time(note.createdAt)));
+}
+
+export function ticks(message) {
+  const status = message.status;
+  if (status === 'failed') {
+    const reason = message.error?.hint || message.error?.title || t('status.failed');
+    return h('span', { class: 'tick failed', title: reason, 'aria-label': `${t('status.failed')}: ${reason}` }, '!');
+  }
+  const label = { queued: '🕓', sending: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓', played: '✓✓', unknown: '?' }[status] ?? '';
+  return h('span', { class: `tick ${status}`, 'aria-label': status }, label);
+}
+
+function media(message, kind) {
+  const caption = message.content?.[message.type]?.caption ?? message.text;
+  const parts = [h('span', { class: 'media-kind' }, t(`message.${kind}`))];
+  if (message.mediaRef && message.mediaStatus === 'stored') {
+    const url = `/api/v1/media/${message.mediaRef}`;
+    if (kind === 'image' || kind === 'sticker') parts.push(h('img', { src: url, alt: caption || t(`message.${kind}`), class: 'media', loading: 'lazy' }));
+    else if (kind === 'video') parts.push(h('video', { src: url, controls: true, class: 'media' }));
+    else if (kind === 'audio') parts.push(h('audio', { src: url, controls: true }));
+    else parts.push(h('a', { href: url, download: message.content?.document?.filename ?? 'document' }, message.content?.document?.filename ?? url));
+  }
+  if (caption) parts.push(h('div', {}, linkify(caption)));
+  return parts;
+}
+
+function body(message) {
+  const c = message.content ?? {};
+  switch (message.type) {
+    case 'text': return linkify(message.text ?? c.text?.body ?? '');
+    case 'image': case 'video': case 'sticker': case 'document': return media(message, message.type);
+    case 'audio': case 'voice': return media(message, 'audio');
+    case 'location': {
+      const loc = c.location ?? {};
+      const label = [loc.name, loc.address].filter(Boolean).join(', ') || `${loc.latitude}, ${loc.longitude}`;
+      return [h('span', { class: 'media-kind' }, t('message.location')), ' ', label];
+    }
+    case 'contacts':
+      return [h('span', { class: 'media-kind' }, t('message.contacts')), ' ',
+        (c.contacts ?? []).map((x) => x.name?.formatted_name ?? '').join(', ')];
+    case 'interactive':
+      return c.interactive?.button_reply?.title ?? c.interactive?.list_reply?.title ?? message.text ?? '';
+    case 'button': return c.button?.text ?? message.text ?? '';
+    case 'reaction': return t('message.reaction', { emoji: c.reaction?.emoji ?? '' });
+    case 'order': {
+      const items = c.order?.product_items ?? [];
+      const total = items.reduce((sum, item) => sum + Number(item.item_price ?? 0) * Number(item.quantity ?? 1), 0);
+      return `🛒 ${items.length} × — ${money(total, items[0]?.currency ?? 'USD')}`;
+    }
+    case 'unsupported': return t('message.unsupported');
+    case 'revoke': return t('message.deleted');
+    case 'template': return message.text ?? c.template?.name ?? '';
+    default: return message.text ? linkify(message.text) : t('message.other', { type: message.type });
+  }
+}
