@@ -1,0 +1,100 @@
+"""The agents' inbox in a real browser (Chromium), against a real Chorus and simulator."""
+import re
+
+from playwright.sync_api import expect
+
+from conftest import sign_in
+
+
+def conversation_row(page, name):
+    return page.locator(".conversation", has=page.locator(".name", has_text=name))
+
+
+def test_two_members_collaborate_live(browser, demo):
+    ana = sign_in(browser, demo, "ana@demo.chorus")
+    sam = sign_in(browser, demo, "sam@demo.chorus")
+    demo.customer_writes("Hello, is my order on its way?", name="Greta Live")
+    # Both see it arrive without reloading.
+    expect(conversation_row(ana, "Greta Live")).to_be_visible(timeout=10_000)
+    expect(conversation_row(sam, "Greta Live")).to_be_visible(timeout=10_000)
+    # Ana takes it; Sam opens it and sees the assignment and Ana's presence.
+    conversation_row(ana, "Greta Live").click()
+    ana.get_by_role("button", name="Assign to me").click()
+    expect(ana.locator(".thread-header")).to_contain_text("Assigned to Ana Standard")
+    conversation_row(sam, "Greta Live").click()
+    expect(sam.locator(".thread-header")).to_contain_text("Assigned to Ana Standard", timeout=5_000)
+    expect(sam.locator(".presence")).to_contain_text("Ana Standard", timeout=5_000)
+    # Ana types: Sam sees it.
+    ana.locator("#composer").click()
+    ana.keyboard.type("Yes, ")
+    expect(sam.locator(".typing")).to_contain_text("Ana Standard is typing", timeout=5_000)
+    # Ana replies; the simulator (Meta's side) receives it; the ticks turn to read.
+    ana.keyboard.type("it ships today.")
+    ana.keyboard.press("Enter")
+    reply = ana.locator(".bubble.out", has_text="Yes, it ships today.")
+    expect(reply).to_be_visible(timeout=5_000)
+    assert any(item["body"].get("text", {}).get("body") == "Yes, it ships today." for item in demo.sent())
+    expect(reply.locator(".tick.read")).to_be_visible(timeout=10_000)
+    expect(sam.locator(".bubble.out", has_text="Yes, it ships today.")).to_be_visible(timeout=5_000)
+    assert ana.errors == [] and sam.errors == []
+    ana.context.close()
+    sam.context.close()
+
+
+def test_restricted_member_never_sees_unassigned(browser, demo):
+    rita = sign_in(browser, demo, "rita@demo.chorus")
+    demo.customer_writes("This one is for the team", name="Hidden Harald")
+    admin = sign_in(browser, demo, "admin@demo.chorus")
+    expect(conversation_row(admin, "Hidden Harald")).to_be_visible(timeout=10_000)
+    rita.wait_for_timeout(1000)
+    for view in ["Mine", "Unassigned", "All", "Mentions"]:
+        rita.locator(".view", has_text=view).click()
+        rita.wait_for_timeout(300)
+        expect(conversation_row(rita, "Hidden Harald")).to_have_count(0)
+    assert "Hidden Harald" not in rita.content()
+    rita.context.close()
+    admin.context.close()
+
+
+HOSTILE = [
+    '<img src=x onerror="window.__pwned=1">',
+    '<script>window.__pwned=2</script>',
+    '[click](javascript:window.__pwned=3) javascript:window.__pwned=3',
+    'abc\u202edcba\u202c RTL override',
+    'x' * 10_000,
+    '👩‍👩‍👧‍👦🏳️‍🌈 family and flag',
+]
+
+
+def test_hostile_customer_text_is_inert(browser, demo):
+    for text in HOSTILE:
+        demo.customer_writes(text, wa_id="4916099999", name="Mallory <b>Bold</b>")
+    page = sign_in(browser, demo, "admin@demo.chorus")
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    row = conversation_row(page, "Mallory <b>Bold</b>")
+    expect(row).to_be_visible(timeout=10_000)
+    row.click()
+    expect(page.locator(".bubble")).to_have_count(len(HOSTILE), timeout=10_000)
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__pwned") is None
+    assert dialogs == []
+    assert page.locator(".messages img").count() == 0
+    assert page.locator(".messages script").count() == 0
+    assert page.locator('a[href^="javascript"]').count() == 0
+    assert page.locator(".messages b").count() == 0
+    expect(page.locator(".bubble", has_text='<img src=x onerror="window.__pwned=1">')).to_be_visible()
+    # The 10,000-character line wraps inside the thread instead of widening the page.
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1400, width
+    assert page.errors == []
+    page.context.close()
+
+
+def test_interface_switches_to_simplified_chinese(browser, demo):
+    page = sign_in(browser, demo, "ana@demo.chorus")
+    page.select_option("#language", "zh-CN")
+    expect(page.locator(".view", has_text="全部")).to_be_visible()
+    expect(page.get_by_role("button", name="退出登录")).to_be_visible()
+    page.select_option("#language", "en")
+    page.context.close()
