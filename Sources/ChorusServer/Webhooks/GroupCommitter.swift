@@ -11,7 +11,9 @@ public final class GroupCommitter: Service, Sendable {
     typealias Pending = (batch: InboundBatch, reply: CheckedContinuation<IngestRepository.Outcome, any Error>)
 
     private let ingest: IngestRepository
-    private let queue = Mutex<[Pending]>([])
+    /// Waiting batches; `closed` once shutdown has drained the last of them, so a late request
+    /// is refused at once (Meta retries) instead of waiting for a commit that will never come.
+    private let queue = Mutex<(items: [Pending], closed: Bool)>(([], false))
     private let wakeup: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
     private let maximumGroup: Int
@@ -25,8 +27,17 @@ public final class GroupCommitter: Service, Sendable {
     /// Stores `batch` durably; returns once it is committed.
     public func commit(_ batch: InboundBatch) async throws -> IngestRepository.Outcome {
         try await withCheckedThrowingContinuation { reply in
-            queue.withLock { $0.append((batch, reply)) }
-            wake.yield()
+            let accepted = queue.withLock { state -> Bool in
+                if state.closed { return false }
+                state.items.append((batch, reply))
+                return true
+            }
+            if accepted {
+                wake.yield()
+            } else {
+                reply.resume(throwing: ChorusError(status: 503, code: "shutting_down",
+                                                   message: "Chorus is shutting down; deliver again shortly."))
+            }
         }
     }
 
@@ -36,17 +47,18 @@ public final class GroupCommitter: Service, Sendable {
                 await drain()
             }
             // Shutting down: nothing accepted is left unanswered.
-            await drain()
+            await drain(closing: true)
         } onGracefulShutdown: {
             self.wake.finish()
         }
     }
 
-    private func drain() async {
+    private func drain(closing: Bool = false) async {
         while true {
-            let group: [Pending] = queue.withLock { pending in
-                let taken = Array(pending.prefix(maximumGroup))
-                pending.removeFirst(taken.count)
+            let group: [Pending] = queue.withLock { state in
+                let taken = Array(state.items.prefix(maximumGroup))
+                state.items.removeFirst(taken.count)
+                if taken.isEmpty && closing { state.closed = true }
                 return taken
             }
             if group.isEmpty { return }

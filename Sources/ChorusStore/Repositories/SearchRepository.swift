@@ -19,34 +19,57 @@ public struct SearchRepository: Sendable {
         Array(query.lowercased().components(separatedBy: CharacterSet.alphanumerics.inverted).filter { !$0.isEmpty }.prefix(8))
     }
 
+    /// FTS5: each term quoted (no operators reach the engine) and matched as a prefix.
+    static func ftsQuery(_ terms: [String]) -> String { terms.map { "\"\($0)\"*" }.joined(separator: " ") }
+    /// PostgreSQL: prefix terms joined with AND; terms hold only letters and digits.
+    static func tsQuery(_ terms: [String]) -> String { terms.map { "\($0):*" }.joined(separator: " & ") }
+
     public func search(_ text: String, scope: ConversationScope, limit: Int) async throws -> Results {
         let terms = Self.terms(text)
         guard !terms.isEmpty else { return Results(messages: [], conversations: []) }
         var scopeCondition: SQLQueryString = ""
         if case .assignedTo(let member) = scope { scopeCondition = "AND c.assignee_id = \(bind: member)" }
-        // Newest first by message id (ids follow arrival). On SQLite, FTS5 walks its index in
-        // rowid order and stops after `limit` hits, instead of sorting every match.
-        let match: SQLQueryString
-        let from: SQLQueryString
-        let order: SQLQueryString
-        switch db.dialect {
-        case .sqlite:
-            from = "message_search s JOIN messages m ON m.id = s.rowid"
-            match = "message_search MATCH \(bind: terms.map { "\"\($0)\"*" }.joined(separator: " "))"
-            order = "s.rowid DESC"
-        case .postgres:
-            from = "messages m"
-            match = "m.search @@ to_tsquery('simple', \(bind: terms.map { "\($0):*" }.joined(separator: " & ")))"
-            order = "m.id DESC"
+        // Newest first by message id (ids follow arrival), found in one of two ways:
+        // - every conversation in scope: walk the full-text index newest-first and stop after
+        //   `limit` hits, instead of collecting and sorting every match;
+        // - only the member's own conversations (Restricted): walk *their* messages newest-first
+        //   and test each against the index, which touches a few rows instead of every match in
+        //   the workspace.
+        let query: SQLQueryString
+        switch (db.dialect, scope) {
+        case (.sqlite, .all):
+            query = """
+                SELECT \(unsafeRaw: MessageRows.qualifiedColumns) FROM message_search s JOIN messages m ON m.id = s.rowid
+                WHERE message_search MATCH \(bind: Self.ftsQuery(terms)) AND m.deleted_at IS NULL
+                ORDER BY s.rowid DESC LIMIT \(literal: limit)
+                """
+        case (.sqlite, .assignedTo(let member)):
+            query = """
+                SELECT \(unsafeRaw: MessageRows.qualifiedColumns) FROM messages m
+                WHERE m.conversation_id IN (SELECT id FROM conversations WHERE assignee_id = \(bind: member))
+                    AND m.deleted_at IS NULL
+                    AND EXISTS (SELECT 1 FROM message_search s WHERE message_search MATCH \(bind: Self.ftsQuery(terms)) AND s.rowid = m.id)
+                ORDER BY m.id DESC LIMIT \(literal: limit)
+                """
+        case (.postgres, .all):
+            query = """
+                SELECT \(unsafeRaw: MessageRows.qualifiedColumns) FROM messages m
+                WHERE m.search @@ to_tsquery('simple', \(bind: Self.tsQuery(terms))) AND m.deleted_at IS NULL
+                ORDER BY m.id DESC LIMIT \(literal: limit)
+                """
+        case (.postgres, .assignedTo(let member)):
+            query = """
+                WITH mine AS MATERIALIZED (
+                    SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id
+                    WHERE c.assignee_id = \(bind: member) AND m.deleted_at IS NULL)
+                SELECT \(unsafeRaw: MessageRows.qualifiedColumns) FROM messages m JOIN mine ON mine.id = m.id
+                WHERE m.search @@ to_tsquery('simple', \(bind: Self.tsQuery(terms)))
+                ORDER BY m.id DESC LIMIT \(literal: limit)
+                """
         }
         let pattern = "%" + terms.joined(separator: "%") + "%"
         return try await db.read { sql in
-            let messages = try await sql.raw("""
-                SELECT \(unsafeRaw: MessageRows.qualifiedColumns)
-                FROM \(from) JOIN conversations c ON c.id = m.conversation_id
-                WHERE \(match) AND m.deleted_at IS NULL \(scopeCondition)
-                ORDER BY \(order) LIMIT \(literal: limit)
-                """).all().map(MessageRows.decode)
+            let messages = try await sql.raw(query).all().map(MessageRows.decode)
             let conversations = try await sql.raw("""
                 SELECT \(unsafeRaw: InboxRepository.conversationColumns)
                 FROM conversations c JOIN contacts k ON k.id = c.contact_id

@@ -1,0 +1,35 @@
+"""Prints bench/results.json as one table: every figure with its target and baseline."""
+import json
+import sys
+
+results = json.load(open(sys.argv[1] if len(sys.argv) > 1 else "bench/results.json"))
+rows = []
+
+
+def add(name, value, unit, target=""):
+    rows.append((name, f"{value:,.1f} {unit}" if isinstance(value, (int, float)) else str(value), target))
+
+
+ingest = results.get("webhook_ingest_sqlite")
+if ingest:
+    for key, value in ingest.items():
+        if isinstance(value, dict) and "median" in value:
+            add(f"ingest: {key}", value["median"], "", "")
+for engine in ("sqlite", "postgres"):
+    r = results.get(f"inbox_{engine}")
+    if not r:
+        continue
+    scale = f"{r['conversations']:,} conv / {r['messages']:,} msgs" + (" (quick)" if r.get("quick") else "")
+    add(f"[{engine}] data", scale, "")
+    add(f"[{engine}] conversation list p95", r["list"]["p95_ms"], "ms", "< 20 ms")
+    add(f"[{engine}] baseline /healthz p95", r["baseline_healthz"]["p95_ms"], "ms")
+    add(f"[{engine}] search p95", r["search"]["p95_ms"], "ms", "< 100 ms")
+    add(f"[{engine}] webhook→socket p99 ({int(r['fanout']['devices'])} devices, 1,000 msg/s)", r["fanout"]["p99_ms"], "ms", "< 25 ms")
+    add(f"[{engine}] device-to-device p99", r["device_to_device"]["p99_ms"], "ms", "< 50 ms")
+    add(f"[{engine}] new-device sync", r["sync_standard"]["messages_per_second"], "msg/s", "≥ 30,000")
+    add(f"[{engine}] memory idle / 200 sockets", f"{r['memory_idle_mb']:.0f} / {r['memory_200_sockets_mb']:.0f} MB", "")
+
+width = max(len(r[0]) for r in rows) if rows else 10
+print(f"{'figure':<{width}}  {'measured':>22}  target")
+for name, value, target in rows:
+    print(f"{name:<{width}}  {value:>22}  {target}")
