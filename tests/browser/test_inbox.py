@@ -98,3 +98,24 @@ def test_interface_switches_to_simplified_chinese(browser, demo):
     expect(page.get_by_role("button", name="退出登录")).to_be_visible()
     page.select_option("#language", "en")
     page.context.close()
+
+
+def test_link_a_new_browser_with_a_code(browser, demo):
+    signed_in = sign_in(browser, demo, "sam@demo.chorus")
+    fresh = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+    fresh.goto(demo.base + "/")
+    fresh.get_by_role("button", name="Link with a signed-in device instead").click()
+    code = fresh.locator(".short-code")
+    expect(code).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"), timeout=5_000)
+    expect(fresh.locator("img.qr")).to_be_visible()
+    expect(fresh.locator(".link-card")).to_contain_text("Valid for")
+    # The signed-in device approves the code from its device list.
+    signed_in.get_by_role("button", name="Devices").click()
+    signed_in.fill("#link-code", code.inner_text())
+    signed_in.get_by_role("button", name="Approve").click()
+    # The new browser is now signed in as Sam, on its own session.
+    expect(fresh.locator(".topbar")).to_contain_text("Sam Supervisor", timeout=10_000)
+    signed_in.wait_for_timeout(500)
+    assert signed_in.locator(".device").count() >= 2
+    fresh.context.close()
+    signed_in.context.close()

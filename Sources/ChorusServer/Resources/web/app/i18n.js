@@ -50,6 +50,13 @@ const catalogues = {
     'message.reaction': 'Reacted {emoji}', 'message.unsupported': 'Message type not supported by WhatsApp',
     'message.deleted': 'This message was deleted', 'message.other': '{type} message',
     'a11y.newMessage': 'New message from {name}',
+    'link.title': 'Link this browser', 'link.explain': 'On a device where you are signed in, open Devices and enter this code (or scan the QR code).',
+    'link.back': 'Back to sign-in', 'link.qrAlt': 'QR code for linking this browser', 'link.codeLabel': 'Link code',
+    'link.expiresIn': 'Valid for {seconds} s', 'link.expired': 'This code has expired. Go back and try again.', 'login.link': 'Link with a signed-in device instead',
+    'devices.title': 'Your devices', 'devices.linkTitle': 'Link a new browser', 'devices.linkExplain': 'Enter the code the new browser shows.',
+    'devices.codeLabel': 'Link code', 'devices.approve': 'Approve', 'devices.thisOne': 'this device', 'devices.outdated': 'outdated system',
+    'devices.lastSeen': 'Last seen {time}', 'devices.signOut': 'Sign out', 'devices.signOutOthers': 'Sign out all other devices',
+    'devices.signOutAll': 'Sign out everywhere', 'nav.devices': 'Devices', 'thread.back': 'Back',
   },
   'zh-CN': {
     'app.name': 'Chorus',
@@ -101,6 +108,13 @@ const catalogues = {
     'message.reaction': '回应了 {emoji}', 'message.unsupported': 'WhatsApp 不支持此消息类型',
     'message.deleted': '此消息已被删除', 'message.other': '{type} 消息',
     'a11y.newMessage': '来自 {name} 的新消息',
+    'link.title': '关联此浏览器', 'link.explain': '在已登录的设备上打开“设备”，输入此代码（或扫描二维码）。',
+    'link.back': '返回登录', 'link.qrAlt': '用于关联此浏览器的二维码', 'link.codeLabel': '关联代码',
+    'link.expiresIn': '{seconds} 秒内有效', 'link.expired': '此代码已过期，请返回重试。', 'login.link': '改用已登录的设备关联',
+    'devices.title': '我的设备', 'devices.linkTitle': '关联新的浏览器', 'devices.linkExplain': '输入新浏览器上显示的代码。',
+    'devices.codeLabel': '关联代码', 'devices.approve': '批准', 'devices.thisOne': '当前设备', 'devices.outdated': '系统版本过旧',
+    'devices.lastSeen': '最近使用 {time}', 'devices.signOut': '退出', 'devices.signOutOthers': '退出其他所有设备',
+    'devices.signOutAll': '在所有设备上退出', 'nav.devices': '设备', 'thread.back': '返回',
   },
 };
 

@@ -4,6 +4,7 @@ import { dateTime, duration, money, t, time } from './i18n.js';
 import { languagePicker } from './login.js';
 import { EventSocket } from './socket.js';
 import { renderMessage, renderNote } from './thread.js';
+import { renderDevices } from './devices.js';
 
 // The agents' screen: views and the conversation list, the open thread with its composer, and
 // the customer panel. Live through the event socket.
@@ -43,7 +44,9 @@ export function showInbox(me, restart) {
   const signOut = h('button', { class: 'link', onclick: async () => { socket.stop(); await api('DELETE', '/api/v1/sessions/current').catch(() => {}); restart(); } }, t('nav.signOut'));
   root.append(
     h('header', { class: 'topbar' }, h('strong', { class: 'brand' }, t('app.name')),
-      h('span', { class: 'who' }, me.member.name), languagePicker(() => showInbox(me, restart)), signOut),
+      h('span', { class: 'who' }, me.member.name),
+      h('button', { class: 'link', onclick: () => openDevices() }, t('nav.devices')),
+      languagePicker(() => { socket.stop(); showInbox(me, restart); }), signOut),
     h('div', { class: 'panes' },
       h('nav', { class: 'sidebar', 'aria-label': t('views.title') }, h('div', { class: 'views' }, viewButtons.map((v) => v.button)), listState, list),
       h('main', { class: 'main' }, thread), customer));
@@ -109,13 +112,24 @@ export function showInbox(me, restart) {
     loadCustomer(state.selected.contact.id);
   }
 
+  function openDevices() {
+    const body = h('div', {});
+    const dialog = h('dialog', { class: 'panel', 'aria-label': t('nav.devices') },
+      h('button', { class: 'link close', onclick: () => dialog.close() }, '✕'), body);
+    dialog.addEventListener('close', () => dialog.remove());
+    document.body.append(dialog);
+    dialog.showModal();
+    renderDevices(body, () => { socket.stop(); restart(); });
+  }
+
   function renderThread() {
     const c = state.selected;
     thread.querySelector('.thread-empty').hidden = !!c;
     composer.hidden = !c;
-    if (!c) return;
+    if (!c) { clear(messagesPane); clear(presenceLine); clear(typingLine); return; }
     const mine = c.assigneeId === state.me.member.id;
     clear(threadHeader).append(
+      h('button', { class: 'back', onclick: () => { state.selected = null; clear(threadHeader); renderThread(); } }, '← ', t('thread.back')),
       h('div', {}, h('h2', {}, c.contact.name ?? c.contact.waId), h('span', { class: 'muted' }, c.contact.waId ? `+${c.contact.waId}` : '')),
       h('div', { class: c.windowOpenUntil ? 'window open' : 'window closed' },
         c.windowOpenUntil ? t('thread.windowOpen', { time: dateTime(c.windowOpenUntil) }) : t('thread.windowClosed')),

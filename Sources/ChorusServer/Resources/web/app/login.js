@@ -1,6 +1,7 @@
 import { api } from './api.js';
 import { clear, h } from './dom.js';
 import { language, languages, setLanguage, t } from './i18n.js';
+import { showLink } from './link.js';
 
 export function showLogin(onSignedIn, notice) {
   const root = clear(document.getElementById('root'));
@@ -15,6 +16,7 @@ export function showLogin(onSignedIn, notice) {
     h('div', { class: 'field' }, h('label', { for: 'email' }, t('login.email')), email),
     h('div', { class: 'field' }, h('label', { for: 'password' }, t('login.password')), password),
     codeRow, error, submit,
+    h('button', { type: 'button', class: 'link', onclick: () => showLink(onSignedIn, () => showLogin(onSignedIn)) }, t('login.link')),
     languagePicker(() => showLogin(onSignedIn)));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
