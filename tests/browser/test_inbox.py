@@ -119,3 +119,27 @@ def test_link_a_new_browser_with_a_code(browser, demo):
     assert signed_in.locator(".device").count() >= 2
     fresh.context.close()
     signed_in.context.close()
+
+
+def test_admin_invites_and_imports_members(browser, demo, tmp_path):
+    admin = sign_in(browser, demo, "admin@demo.chorus")
+    admin.get_by_role("button", name="Settings").click()
+    admin.fill("#invite-name", "Nora New")
+    admin.fill("#invite-email", "nora@demo.chorus")
+    admin.get_by_role("button", name="Invite", exact=True).click()
+    expect(admin.locator(".invite-link")).to_contain_text("/#/accept/")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,email,role\nGood,good.one@demo.chorus,standard\nBroken,not-an-email,standard\n")
+    admin.set_input_files("#import-file", str(bad))
+    expect(admin.locator(".import-report")).to_contain_text("Nothing was created")
+    expect(admin.locator(".import-report tr.bad")).to_have_count(1)
+    good = tmp_path / "good.csv"
+    good.write_text("name,email,role\n" + "".join(f"Agent {i},agent{i}@demo.chorus,standard\n" for i in range(6)))
+    admin.set_input_files("#import-file", str(good))
+    expect(admin.locator(".import-report")).to_contain_text("6 invitations created")
+    # A standard member has no Settings at all.
+    ana = sign_in(browser, demo, "ana@demo.chorus")
+    expect(ana.get_by_role("button", name="Settings")).to_have_count(0)
+    assert admin.errors == []
+    admin.context.close()
+    ana.context.close()

@@ -1,4 +1,5 @@
 import ChorusCore
+import ChorusStore
 import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
@@ -22,5 +23,15 @@ public struct ChorusRequestContext: RequestContext, WebSocketRequestContext {
     public func requireActor() throws -> Actor {
         guard let actor else { throw ChorusError.unauthenticated }
         return actor
+    }
+}
+
+extension ChorusRequestContext {
+    /// The audit entry for something the signed-in device does now: who, from which device and
+    /// address, what, to what. Every controller records its changes through this.
+    func audit(_ action: String, targetType: String = "", targetID: String = "", details: JSONValue = [:]) throws -> AuditEntry {
+        let actor = try requireActor()
+        return AuditEntry(actorMemberID: actor.memberID, deviceID: actor.deviceID, ip: remoteAddress, action: action,
+                          targetType: targetType, targetID: targetID, details: details)
     }
 }

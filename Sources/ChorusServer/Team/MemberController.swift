@@ -16,9 +16,7 @@ struct MemberController {
     let bcryptCost: UInt8
 
     func entry(_ context: ChorusRequestContext, _ action: String, target: Int64?, details: JSONValue = .object([:])) throws -> AuditEntry {
-        let actor = try context.requireActor()
-        return AuditEntry(actorMemberID: actor.memberID, deviceID: actor.deviceID, ip: context.remoteAddress, action: action,
-                          targetType: "member", targetID: target.map(String.init) ?? "", details: details)
+        try context.audit(action, targetType: "member", targetID: target.map(String.init) ?? "", details: details)
     }
 
     // MARK: directory

@@ -55,9 +55,7 @@ struct PermissionTemplateController {
     }
 
     func audit(_ context: ChorusRequestContext, _ action: String, _ id: Int64?) throws -> AuditEntry {
-        let actor = try context.requireActor()
-        return AuditEntry(actorMemberID: actor.memberID, deviceID: actor.deviceID, ip: context.remoteAddress, action: action,
-                          targetType: "template", targetID: id.map(String.init) ?? "")
+        try context.audit(action, targetType: "template", targetID: id.map(String.init) ?? "")
     }
 
     func parse(_ request: Request) async throws -> (String, String, PermissionAdjustments) {

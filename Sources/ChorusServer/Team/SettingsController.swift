@@ -12,9 +12,7 @@ struct SettingsController {
     let hub: DeviceHub
 
     func entry(_ context: ChorusRequestContext, _ action: String, _ details: JSONValue) throws -> AuditEntry {
-        let actor = try context.requireActor()
-        return AuditEntry(actorMemberID: actor.memberID, deviceID: actor.deviceID, ip: context.remoteAddress, action: action,
-                          targetType: "settings", details: details)
+        try context.audit(action, targetType: "settings", details: details)
     }
 
     func getSecurity(_ request: Request, context: ChorusRequestContext) async throws -> Response {

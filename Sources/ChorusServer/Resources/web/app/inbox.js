@@ -5,6 +5,7 @@ import { languagePicker } from './login.js';
 import { EventSocket } from './socket.js';
 import { renderMessage, renderNote } from './thread.js';
 import { renderDevices } from './devices.js';
+import { showSettings } from './settings.js';
 
 // The agents' screen: views and the conversation list, the open thread with its composer, and
 // the customer panel. Live through the event socket.
@@ -41,15 +42,20 @@ export function showInbox(me, restart) {
   const thread = h('section', { class: 'thread', 'aria-label': 'Thread' }, threadHeader, presenceLine, changedBanner, messagesPane, typingLine, composer,
     h('p', { class: 'empty thread-empty' }, t('thread.none')));
   const customer = h('aside', { class: 'customer', 'aria-label': t('customer.title') });
+  const panes = h('div', { class: 'panes' },
+    h('nav', { class: 'sidebar', 'aria-label': t('views.title') }, h('div', { class: 'views' }, viewButtons.map((v) => v.button)), listState, list),
+    h('main', { class: 'main' }, thread), customer);
+  const settingsArea = h('main', { class: 'settings-area', hidden: true });
   const signOut = h('button', { class: 'link', onclick: async () => { socket.stop(); await api('DELETE', '/api/v1/sessions/current').catch(() => {}); restart(); } }, t('nav.signOut'));
   root.append(
     h('header', { class: 'topbar' }, h('strong', { class: 'brand' }, t('app.name')),
       h('span', { class: 'who' }, me.member.name),
       h('button', { class: 'link', onclick: () => openDevices() }, t('nav.devices')),
+      me.permissions.includes('manage_members')
+        ? h('button', { class: 'link', onclick: () => { panes.hidden = true; settingsArea.hidden = false; showSettings(settingsArea, me, () => { settingsArea.hidden = true; panes.hidden = false; }); } }, t('nav.settings'))
+        : null,
       languagePicker(() => { socket.stop(); showInbox(me, restart); }), signOut),
-    h('div', { class: 'panes' },
-      h('nav', { class: 'sidebar', 'aria-label': t('views.title') }, h('div', { class: 'views' }, viewButtons.map((v) => v.button)), listState, list),
-      h('main', { class: 'main' }, thread), customer));
+    panes, settingsArea);
 
   // --- data
   async function loadMembers() {
