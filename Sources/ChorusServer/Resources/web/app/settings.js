@@ -1,5 +1,5 @@
 import { api } from './api.js';
-import { clear, h } from './dom.js';
+import { append, clear, h } from './dom.js';
 import { dateTime, t } from './i18n.js';
 
 // The admin console: members (invite, import with a per-row report, roles, deactivate),
@@ -26,8 +26,8 @@ async function renderMembers(page) {
   const error = h('p', { class: 'form-error', role: 'alert' });
   const result = h('div', { class: 'result', 'aria-live': 'polite' });
   const roles = ['standard', 'supervisor', 'restricted', 'admin'];
-  const email = h('input', { id: 'invite-email', type: 'email', required: true, 'aria-label': t('login.email') });
-  const name = h('input', { id: 'invite-name', required: true, 'aria-label': t('settings.name') });
+  const email = h('input', { id: 'invite-email', type: 'email', required: true, 'aria-label': t('login.email'), placeholder: t('login.email') });
+  const name = h('input', { id: 'invite-name', required: true, 'aria-label': t('settings.name'), placeholder: t('settings.name') });
   const role = h('select', { id: 'invite-role', 'aria-label': t('settings.role') }, roles.map((r) => h('option', { value: r }, t(`role.${r}`))));
   const invite = h('form', { class: 'inline-form' }, name, email, role, h('button', { class: 'primary', type: 'submit' }, t('settings.invite')));
   invite.addEventListener('submit', async (event) => {
@@ -53,7 +53,7 @@ async function renderMembers(page) {
         h('tbody', {}, data.rows.map((r) => h('tr', { class: r.outcome === 'error' ? 'bad' : '' },
           h('td', {}, String(r.row)), h('td', {}, r.email), h('td', {}, r.outcome === 'error' ? r.message : t(`settings.outcome.${r.outcome}`)))))));
   });
-  page.append(
+  append(page, [
     h('h2', {}, t('settings.members')),
     h('h3', {}, t('settings.inviteTitle')), invite, error, result,
     h('h3', {}, t('settings.importTitle')), h('p', { class: 'muted' }, t('settings.importHelp')), file, report,
@@ -66,7 +66,7 @@ async function renderMembers(page) {
           if (!confirm(t('settings.confirmDeactivate', { name: m.name }))) return;
           try { await api('POST', `/api/v1/members/${m.id}/deactivate`); renderAgain(); } catch (failure) { error.textContent = failure.message; }
         } }, t('settings.deactivate')) : null))))),
-    invites.items.length ? h('p', { class: 'muted' }, t('settings.pending', { count: invites.items.length })) : null);
+    invites.items.length ? h('p', { class: 'muted' }, t('settings.pending', { count: invites.items.length })) : null]);
   async function renderAgain() { clear(page); await renderMembers(page); }
 }
 
