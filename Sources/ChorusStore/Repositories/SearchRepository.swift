@@ -19,8 +19,9 @@ public struct SearchRepository: Sendable {
         Array(query.lowercased().components(separatedBy: CharacterSet.alphanumerics.inverted).filter { !$0.isEmpty }.prefix(8))
     }
 
-    /// FTS5: each term quoted (no operators reach the engine) and matched as a prefix.
-    static func ftsQuery(_ terms: [String]) -> String { terms.map { "\"\($0)\"*" }.joined(separator: " ") }
+    /// FTS5: each term quoted (no operators reach the engine), matched as a prefix, in the text
+    /// column only (never the scope tokens).
+    static func ftsQuery(_ terms: [String]) -> String { terms.map { "text : \"\($0)\"*" }.joined(separator: " AND ") }
     /// PostgreSQL: prefix terms joined with AND; terms hold only letters and digits.
     static func tsQuery(_ terms: [String]) -> String { terms.map { "\($0):*" }.joined(separator: " & ") }
 
@@ -44,12 +45,11 @@ public struct SearchRepository: Sendable {
                 ORDER BY s.rowid DESC LIMIT \(literal: limit)
                 """
         case (.sqlite, .assignedTo(let member)):
-            // Probing FTS5 row by row (EXISTS … rowid = m.id) measured slower than walking the
-            // index and checking each hit's conversation, so SQLite walks the index here too.
+            // The index holds each message's assignee as a scope token (migration 0005): the
+            // member's matches are the intersection of the terms' lists with theirs.
             query = """
                 SELECT \(unsafeRaw: MessageRows.qualifiedColumns) FROM message_search s JOIN messages m ON m.id = s.rowid
-                JOIN conversations c ON c.id = m.conversation_id
-                WHERE message_search MATCH \(bind: Self.ftsQuery(terms)) AND m.deleted_at IS NULL AND c.assignee_id = \(bind: member)
+                WHERE message_search MATCH \(bind: Self.ftsQuery(terms) + " AND scope : u\(member)") AND m.deleted_at IS NULL
                 ORDER BY s.rowid DESC LIMIT \(literal: limit)
                 """
         case (.postgres, .all):
