@@ -68,13 +68,16 @@ public struct SearchRepository: Sendable {
                 ORDER BY m.id DESC LIMIT \(literal: limit)
                 """
         }
-        let pattern = "%" + terms.joined(separator: "%") + "%"
+        // Customers by word prefix of name, number or username, then their conversations in scope.
+        let contactMatch: SQLQueryString = db.dialect == .sqlite
+            ? "k.id IN (SELECT rowid FROM contact_search WHERE contact_search MATCH \(bind: terms.map { "\"\($0)\"*" }.joined(separator: " AND ")))"
+            : "k.search @@ to_tsquery('simple', \(bind: Self.tsQuery(terms)))"
         return try await db.read { sql in
             let messages = try await sql.raw(query).all().map(MessageRows.decode)
             let conversations = try await sql.raw("""
                 SELECT \(unsafeRaw: InboxRepository.conversationColumns)
                 FROM conversations c JOIN contacts k ON k.id = c.contact_id
-                WHERE (LOWER(k.name) LIKE \(bind: pattern) OR k.wa_id LIKE \(bind: pattern) OR LOWER(k.username) LIKE \(bind: pattern)) \(scopeCondition)
+                WHERE \(contactMatch) \(scopeCondition)
                 ORDER BY c.last_message_at DESC, c.id DESC LIMIT \(literal: limit)
                 """).all().map(InboxRepository.decodeConversation)
             return Results(messages: messages, conversations: conversations)
