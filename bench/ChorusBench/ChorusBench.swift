@@ -130,6 +130,14 @@ struct InboxBench {
         let admin = members[0].0, standard = members[1].0, restricted = members[45].0
         let views = ["view=all", "view=mine", "view=unassigned", "view=mentions", "sort=waiting", "view=all&status=open"]
         var lists = Samples(), baseline = Samples(), search = Samples()
+        // Warm-up rounds, not measured: the first queries after generation read from disk.
+        for round in 0..<10 {
+            for member in [admin, standard, restricted] {
+                let token = tokens[member.id]![0]
+                _ = try await client.get("/api/v1/conversations?limit=50&" + views[round % views.count], token: token)
+                _ = try await client.get("/api/v1/search?limit=20&q=" + DataGenerator.words[round], token: token)
+            }
+        }
         for round in 0..<options.rounds {
             for (index, member) in [admin, standard, restricted].enumerated() {
                 let token = tokens[member.id]![0]
