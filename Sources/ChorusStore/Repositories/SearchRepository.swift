@@ -59,12 +59,16 @@ public struct SearchRepository: Sendable {
                 ORDER BY m.id DESC LIMIT \(literal: limit)
                 """
         case (.postgres, .assignedTo(let member)):
+            // Per conversation of the member, newest matches first (the messages_conversation
+            // index), then the newest of those: a CTE or join let the planner scan every match
+            // of the terms workspace-wide first (0.9 s for two common words at 2M messages).
             query = """
-                WITH mine AS MATERIALIZED (
-                    SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id
-                    WHERE c.assignee_id = \(bind: member) AND m.deleted_at IS NULL)
-                SELECT \(unsafeRaw: MessageRows.qualifiedColumns) FROM messages m JOIN mine ON mine.id = m.id
-                WHERE m.search @@ to_tsquery('simple', \(bind: Self.tsQuery(terms)))
+                SELECT \(unsafeRaw: MessageRows.qualifiedColumns) FROM conversations c
+                JOIN LATERAL (
+                    SELECT * FROM messages m WHERE m.conversation_id = c.id AND m.deleted_at IS NULL
+                        AND m.search @@ to_tsquery('simple', \(bind: Self.tsQuery(terms)))
+                    ORDER BY m.id DESC LIMIT \(literal: limit)) m ON true
+                WHERE c.assignee_id = \(bind: member)
                 ORDER BY m.id DESC LIMIT \(literal: limit)
                 """
         }
