@@ -111,6 +111,14 @@ struct TeamTests {
                                                  json: ["code": .string(fresh.body["code"]!.string!)])
             #expect(right.status == 429)
             #expect(right.body["error"]?["code"]?.string == "link_cooldown")
+
+            // Asking for codes needs no session, so it is limited per address (20 per 10 minutes;
+            // this test has asked for 3 so far).
+            var statuses: [Int] = []
+            for _ in 0..<18 { statuses.append(try await server.request("POST", "/api/v1/device-links", json: [:]).status) }
+            #expect(statuses.filter { $0 == 201 }.count == 17)
+            let limited = try await server.request("POST", "/api/v1/device-links", json: [:])
+            #expect(limited.body["error"]?["code"]?.string == "too_many_link_requests")
         }
     }
 

@@ -31,9 +31,17 @@ struct DeviceLinkController {
         var expiresAt: Int64
     }
 
+    /// Asking for link codes needs no session, so it is limited per address: 20 in 10 minutes.
+    static let requestRule = ThrottleRepository.Rule(maxFailures: 20, windowMillis: 10 * 60_000, lockoutMillis: 10 * 60_000)
+
     func create(_ request: Request, context: ChorusRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(NewLink.self, from: request)
         let settings = try await security.current()
+        let key = ["link-request:ip:\(context.remoteAddress)"]
+        if try await throttle.lockedUntil(key) != nil {
+            throw ChorusError(status: 429, code: "too_many_link_requests", message: "Too many link codes from this address. Try again in a few minutes.")
+        }
+        try await throttle.recordFailure(key, rule: Self.requestRule)
         let code = Self.newCode()
         let secret = SessionTokens.make()
         let userAgent = request.headers[.userAgent] ?? ""
