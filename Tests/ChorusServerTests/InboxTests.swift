@@ -212,3 +212,15 @@ struct InboxTests {
         }
     }
 }
+
+@Suite("Message JSON")
+struct MessageJSONTests {
+    @Test("the sync stream's direct writer produces the same JSON as the API's Codable form")
+    func sameAsCodable() throws {
+        let json = #"{"id":7,"conversationId":3,"wamid":"wamid.X","direction":"outbound","type":"text","status":"failed","text":"Hi \"there\" 👋\n","content":{"text":{"body":"Hi"}},"senderMemberId":2,"timestamp":1700000000000,"error":{"code":131047,"title":"Re-engagement","hint":"Send a template"}}"#
+        let message = try JSONDecoder().decode(MessageRecord.self, from: Data(json.utf8))
+        let direct = try JSONValue.parse(MessageJSON.value(message).serialized.utf8)
+        let codable = try JSONValue.parse(JSONBody.encoder.encode(message))
+        #expect(direct == codable)
+    }
+}

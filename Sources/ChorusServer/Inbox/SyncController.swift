@@ -45,7 +45,7 @@ struct SyncController {
             while true {
                 let page = try await sync.messages(scope: scope, since: since, afterID: after, limit: Self.messageBatch)
                 guard let last = page.last else { break }
-                try await line(Batch(type: "messages", items: page))
+                try await writer.write(ByteBuffer(string: MessageJSON.batchLine(page)))
                 sent += page.count
                 after = last.id
                 try await line(Progress(type: "progress", messages: sent, total: max(totals.messages, sent)))
