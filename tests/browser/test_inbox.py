@@ -143,3 +143,14 @@ def test_admin_invites_and_imports_members(browser, demo, tmp_path):
     assert admin.errors == []
     admin.context.close()
     ana.context.close()
+
+
+def test_security_settings_ask_for_the_step_up_pin(browser, demo):
+    admin = sign_in(browser, demo, "admin@demo.chorus")
+    admin.on("dialog", lambda d: d.accept("482915"))
+    admin.get_by_role("button", name="Settings").click()
+    admin.locator(".settings-menu .view", has_text="Security").click()
+    admin.fill("#deviceIdleDays", "10")
+    admin.get_by_role("button", name="Save").click()
+    expect(admin.locator(".settings-form .form-error")).to_have_text("Saved.", timeout=5_000)
+    admin.context.close()

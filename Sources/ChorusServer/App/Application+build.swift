@@ -30,8 +30,6 @@ public struct ChorusRuntime: Sendable {
         return services
     }
 
-    /// Devices with an open WebSocket on this instance.
-    public var connectedDevices: Int { hub.count }
 }
 
 /// Builds the Hummingbird application on an open database.

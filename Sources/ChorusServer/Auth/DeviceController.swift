@@ -35,8 +35,7 @@ struct DeviceController {
         guard let id = context.parameters.get("id").flatMap(Int64.init), let device = try await devices.find(id: id),
               device.memberId == actor.memberID else { throw ChorusError.notFound("The device") }
         try await devices.revoke(id: id, reason: "signed_out",
-                                 audit: AuditEntry(actorMemberID: actor.memberID, deviceID: actor.deviceID, ip: context.remoteAddress,
-                                                   action: "device.signed_out", targetType: "device", targetID: String(id)))
+                                 audit: try context.audit("device.signed_out", targetType: "device", targetID: String(id)))
         hub.close(devices: [id], reason: "signed_out")
         return Response(status: .noContent)
     }
@@ -48,8 +47,7 @@ struct DeviceController {
         let keep = request.uri.queryParameters.get("keepCurrent") == "true"
         let ids = try await devices.revokeAll(
             memberID: actor.memberID, reason: "logged_out_everywhere", except: keep ? actor.deviceID : nil,
-            audit: AuditEntry(actorMemberID: actor.memberID, deviceID: actor.deviceID, ip: context.remoteAddress,
-                              action: "device.signed_out_all", targetType: "member", targetID: String(actor.memberID)))
+            audit: try context.audit("device.signed_out_all", targetType: "member", targetID: String(actor.memberID)))
         hub.close(devices: ids, reason: "logged_out_everywhere")
         return try JSONBody.response(["signedOut": ids.count])
     }

@@ -68,8 +68,7 @@ struct DeviceLinkController {
         }
         let code = Self.normalize(body.code.hasPrefix("chorus-link:") ? String(body.code.dropFirst("chorus-link:".count)) : body.code)
         let outcome = try await links.approve(codeHash: SessionTokens.hash(code), memberID: actor.memberID, deviceID: actor.deviceID)
-        let entry = AuditEntry(actorMemberID: actor.memberID, deviceID: actor.deviceID, ip: context.remoteAddress,
-                               action: "device_link.approved", targetType: "device_link")
+        let entry = try context.audit("device_link.approved", targetType: "device_link")
         guard case .approved(let linkID) = outcome else {
             try await throttle.recordFailure(keys, rule: .init(maxFailures: settings.linkMaxFailures, windowMillis: 15 * 60_000,
                                                                lockoutMillis: Int64(settings.linkCooldownMinutes) * 60_000))

@@ -24,8 +24,6 @@ enum QRCodeImage {
         return nil
     }()
 
-    static var isAvailable: Bool { library != nil }
-
     /// The modules of the symbol for `text` (error correction level M), row by row.
     static func modules(for text: String) -> [[Bool]]? {
         guard let library else { return nil }

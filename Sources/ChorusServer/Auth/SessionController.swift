@@ -106,8 +106,7 @@ struct SessionController {
     func signOut(_ request: Request, context: ChorusRequestContext) async throws -> Response {
         let actor = try context.requireActor()
         try await devices.revoke(id: actor.deviceID, reason: "signed_out",
-                                 audit: AuditEntry(actorMemberID: actor.memberID, deviceID: actor.deviceID, ip: context.remoteAddress,
-                                                   action: "session.signed_out", targetType: "device", targetID: String(actor.deviceID)))
+                                 audit: try context.audit("session.signed_out", targetType: "device", targetID: String(actor.deviceID)))
         hub.close(devices: [actor.deviceID], reason: "signed_out")
         var response = Response(status: .noContent)
         response.setCookie(Cookie(name: "chorus_session", value: "", maxAge: 0, path: "/", secure: secureCookies,

@@ -19,11 +19,6 @@ enum TwoFactorCodes {
         return [-30.0, 0, 30].contains { totp.compute(date: date.addingTimeInterval($0)) == value }
     }
 
-    static func current(secret: String, at date: Date = Date()) -> String {
-        let value = TOTP(secret: secret).compute(date: date)
-        return String(repeating: "0", count: max(0, 6 - String(value).count)) + String(value)
-    }
-
     static func authenticatorURL(secret: String, email: String) -> String {
         TOTP(secret: secret).createAuthenticatorURL(label: "Chorus:\(email)", issuer: "Chorus")
     }

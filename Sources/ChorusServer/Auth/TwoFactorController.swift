@@ -14,9 +14,8 @@ struct TwoFactorController {
     let security: SecuritySettings
     let bcryptCost: UInt8
 
-    func entry(_ context: ChorusRequestContext, _ actor: Actor, _ action: String) -> AuditEntry {
-        AuditEntry(actorMemberID: actor.memberID, deviceID: actor.deviceID, ip: context.remoteAddress, action: action,
-                   targetType: "member", targetID: String(actor.memberID))
+    func entry(_ context: ChorusRequestContext, _ actor: Actor, _ action: String) throws -> AuditEntry {
+        try context.audit(action, targetType: "member", targetID: String(actor.memberID))
     }
 
     func status(_ request: Request, context: ChorusRequestContext) async throws -> Response {
@@ -65,7 +64,7 @@ struct TwoFactorController {
         }
         let codes = TwoFactorCodes.newRecoveryCodes()
         try await twoFactor.enableTOTP(memberID: actor.memberID, recoveryCodeHashes: codes.map(TwoFactorCodes.hashRecoveryCode),
-                                       audit: entry(context, actor, "two_factor.enabled"))
+                                       audit: try entry(context, actor, "two_factor.enabled"))
         return try JSONBody.response(["recoveryCodes": codes])
     }
 
@@ -83,7 +82,7 @@ struct TwoFactorController {
     func disableTOTP(_ request: Request, context: ChorusRequestContext) async throws -> Response {
         let actor = try context.requireActor()
         try await requireCode(try await JSONBody.decode(CodeBody.self, from: request).code, memberID: actor.memberID)
-        try await twoFactor.disableTOTP(memberID: actor.memberID, audit: entry(context, actor, "two_factor.disabled"))
+        try await twoFactor.disableTOTP(memberID: actor.memberID, audit: try entry(context, actor, "two_factor.disabled"))
         return Response(status: .noContent)
     }
 
@@ -126,7 +125,7 @@ struct TwoFactorController {
             }
         }
         try await twoFactor.setPIN(memberID: actor.memberID, hash: Bcrypt.hash(body.pin, cost: bcryptCost),
-                                   audit: entry(context, actor, "pin.changed"))
+                                   audit: try entry(context, actor, "pin.changed"))
         return Response(status: .noContent)
     }
 

@@ -21,15 +21,14 @@ struct ConversationHistoryController {
         return (actor, conversation)
     }
 
-    func entry(_ context: ChorusRequestContext, _ actor: Actor, _ action: String, _ id: Int64) -> AuditEntry {
-        AuditEntry(actorMemberID: actor.memberID, deviceID: actor.deviceID, ip: context.remoteAddress, action: action,
-                   targetType: "conversation", targetID: String(id))
+    func entry(_ context: ChorusRequestContext, _ actor: Actor, _ action: String, _ id: Int64) throws -> AuditEntry {
+        try context.audit(action, targetType: "conversation", targetID: String(id))
     }
 
     func delete(_ request: Request, context: ChorusRequestContext) async throws -> Response {
         let (actor, conversation) = try await load(context, .delete)
         let count = try await inbox.deleteHistory(conversationID: conversation.id,
-                                                  audit: entry(context, actor, "conversation.history_deleted", conversation.id))
+                                                  audit: try entry(context, actor, "conversation.history_deleted", conversation.id))
         return try JSONBody.response(["deletedMessages": count])
     }
 
@@ -41,7 +40,7 @@ struct ConversationHistoryController {
             throw ChorusError.badRequest("invalid_format", "format must be json or csv.")
         }
         let messages = try await inbox.allMessages(conversationID: conversation.id)
-        var details = entry(context, actor, "conversation.exported", conversation.id)
+        var details = try entry(context, actor, "conversation.exported", conversation.id)
         details.details = .object(["format": .string(format), "messages": .int(Int64(messages.count))])
         try await audit.record(details)
         let name = "conversation-\(conversation.id).\(format)"
@@ -86,9 +85,8 @@ struct ConversationHistoryController {
         filter.labelID = try id("label")
         filter.teamID = try id("team")
         filter.channelID = try id("channel")
-        var entry = AuditEntry(actorMemberID: actor.memberID, deviceID: actor.deviceID, ip: context.remoteAddress,
-                               action: "conversations.exported", targetType: "conversations")
-        entry.details = ["format": .string(format), "query": .string(request.uri.query ?? "")]
+        let entry = try context.audit("conversations.exported", targetType: "conversations",
+                                      details: ["format": .string(format), "query": .string(request.uri.query ?? "")])
         try await audit.record(entry)
         let inbox = self.inbox
         let start = filter

@@ -52,8 +52,7 @@ struct TeamHealthController {
         guard let name = context.parameters.get("name"), let preset = TeamPreset.all.first(where: { $0.name == name }) else {
             throw ChorusError.notFound("The preset")
         }
-        let entry = AuditEntry(actorMemberID: actor.memberID, deviceID: actor.deviceID, ip: context.remoteAddress,
-                               action: "team.preset_applied", targetType: "preset", targetID: name)
+        let entry = try context.audit("team.preset_applied", targetType: "preset", targetID: name)
         let created = try await team.ensureTeams(preset.teams, audit: entry)
         try await settings.put("team_preset", preset.name, audit: nil)
         struct Applied: Encodable { var preset: TeamPreset; var teamsCreated: [String] }

@@ -29,8 +29,4 @@ public struct SettingsRepository: Sendable {
             if let audit { try await AuditLog.append(audit, sql) }
         }
     }
-
-    public func security() async throws -> WorkspaceSecurity {
-        try await get("security", as: WorkspaceSecurity.self) ?? WorkspaceSecurity()
-    }
 }

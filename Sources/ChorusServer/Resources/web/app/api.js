@@ -9,7 +9,29 @@ export class ApiError extends Error {
   }
 }
 
+import { t } from './i18n.js';
+
+// Sensitive actions answer `step_up_required`: ask for the 6-digit PIN (setting one first if the
+// member has none), step the device up, and try once more.
 export async function api(method, path, body) {
+  try {
+    return await request(method, path, body);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.code !== 'step_up_required' || path === '/api/v1/me/step-up') throw error;
+    const pin = window.prompt(t('stepUp.prompt'));
+    if (!pin) throw error;
+    try {
+      await request('POST', '/api/v1/me/step-up', { pin });
+    } catch (failure) {
+      if (failure.code !== 'pin_not_set') throw failure;
+      await request('PUT', '/api/v1/me/pin', { pin });
+      await request('POST', '/api/v1/me/step-up', { pin });
+    }
+    return request(method, path, body);
+  }
+}
+
+async function request(method, path, body) {
   const headers = { Accept: 'application/json' };
   if (method !== 'GET' && method !== 'HEAD') headers['X-Chorus-CSRF'] = '1';
   let payload;
