@@ -25,6 +25,10 @@ public struct SimulatorConfig: Sendable {
     /// Chance (0…1) that `read` arrives before `delivered`, as Meta does not guarantee order.
     public var reorderChance = 0.0
     public var duplicateChance = 0.0
+    /// Deliver every webhook this many times in all (1: once), each copy at a random moment
+    /// within `redeliverySpread` seconds, so copies and different webhooks arrive out of order.
+    public var redeliveries = 1
+    public var redeliverySpread = 2.0
     /// Send pacing Meta enforces: throughput per number, and the per-customer pair rate.
     public var messagesPerSecond = 80.0
     public var pairRateSeconds = 6.0

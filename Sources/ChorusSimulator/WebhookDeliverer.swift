@@ -8,7 +8,8 @@ import ServiceLifecycle
 import Synchronization
 
 /// Delivers webhooks as Meta does: ASCII-escaped JSON, signed with the app secret, retried
-/// with growing delays until Chorus answers 200, optionally delivered twice.
+/// with growing delays until Chorus answers 200, optionally delivered twice or several times
+/// out of order (the reliability suite's duplicate storm).
 public final class WebhookDeliverer: Service, Sendable {
     struct Delivery: Sendable {
         var body: Data
@@ -32,6 +33,12 @@ public final class WebhookDeliverer: Service, Sendable {
         guard let body = try? ASCIIJSON.encode(payload) else { return }
         let due = Date().timeIntervalSince1970 + delay
         queue.withLock { queue in
+            if config.redeliveries > 1 {
+                for _ in 0..<config.redeliveries {
+                    queue.append(Delivery(body: body, dueAt: due + Double.random(in: 0...config.redeliverySpread), attempts: 0))
+                }
+                return
+            }
             queue.append(Delivery(body: body, dueAt: due, attempts: 0))
             if Double.random(in: 0..<1) < config.duplicateChance {
                 queue.append(Delivery(body: body, dueAt: due + Double.random(in: 0.05...1.5), attempts: 0))

@@ -48,6 +48,8 @@ struct SimulatorOptions: ParsableArguments {
         config.skipDeliveredChance = skipDeliveredChance
         config.duplicateChance = duplicateChance
         config.reorderChance = reorderChance
+        config.redeliveries = max(1, redeliver)
+        config.redeliverySpread = max(0, redeliverSpread)
         return config
     }
 }

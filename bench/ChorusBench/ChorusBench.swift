@@ -238,6 +238,18 @@ struct InboxBench {
         }
         results["device_to_device"] = deviceSync.summary
         log("  device-to-device (4 devices of one member): p50 \(fmt(deviceSync.percentile(50))) ms, p99 \(fmt(deviceSync.percentile(99))) ms (target < 50)")
+        // Memory with 1,000 sockets: four more on each of the 200 devices (a device may keep
+        // several tabs open), idle, then all closed.
+        var extra: [TestSocket] = []
+        for (member, _) in members {
+            for token in tokens[member.id]! {
+                for _ in 0..<4 { extra.append(try await TestSocket.connect(baseURL: client.base, token: token, parse: false)) }
+            }
+        }
+        try await Task.sleep(for: .seconds(2))
+        results["memory_1000_sockets_mb"] = residentMB(pid: server.processIdentifier)
+        log("  memory: idle \(fmt(results["memory_idle_mb"] as! Double)) MB, \(sockets.count + extra.count) sockets \(fmt(results["memory_1000_sockets_mb"] as! Double)) MB")
+        for socket in extra { await socket.close() }
         for (_, socket) in sockets { await socket.close() }
 
         // New-device sync of 7 days.
