@@ -27,6 +27,8 @@ struct SimulatorOptions: ParsableArguments {
     @Option(name: .customLong("skip-delivered-chance"), help: "0…1: chance of sending read without delivered") var skipDeliveredChance = 0.0
     @Option(name: .customLong("reorder-chance"), help: "0…1: chance of sending read before delivered") var reorderChance = 0.0
     @Option(name: .customLong("duplicate-chance"), help: "0…1: chance of delivering a webhook twice") var duplicateChance = 0.0
+    @Option(help: "Deliver every webhook this many times, out of order within --redeliver-spread seconds") var redeliver = 1
+    @Option(name: .customLong("redeliver-spread"), help: "Seconds over which the copies of --redeliver are spread") var redeliverSpread = 2.0
 
     var config: SimulatorConfig {
         var config = SimulatorConfig(webhookURL: webhookURL)

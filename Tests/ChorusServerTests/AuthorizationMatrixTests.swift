@@ -172,7 +172,7 @@ struct AuthorizationMatrixTests {
             "GET /api/v1/audit-events": .manageMembers, "GET /api/v1/audit-events/verify": .manageMembers,
             "GET /api/v1/settings/security": .manageMembers, "PUT /api/v1/settings/security": .manageMembers,
             "GET /api/v1/settings/payment": .payment, "PUT /api/v1/settings/payment": .payment,
-            "PUT /api/v1/channels/{id}/profile": .editBusinessProfile, "POST /api/v1/templates/sync": nil,
+            "PUT /api/v1/channels/{id}/profile": .editBusinessProfile, "POST /api/v1/templates/sync": .manageChannels,
             "GET /api/v1/diagnostics/webhooks": .manageChannels,
             "GET /api/v1/inbox/counts": nil, "GET /api/v1/exports/conversations": .exportChatHistory, "GET /api/v1/search": nil, "GET /api/v1/sync": nil, "GET /api/v1/contacts/{id}": nil,
             "GET /api/v1/labels": nil, "POST /api/v1/labels": .manageLabels, "DELETE /api/v1/labels/{id}": .manageLabels,

@@ -42,7 +42,7 @@ def test_every_webhook_three_times_out_of_order(workspace, quick, report):
     duplicated = [w for w, n in stored.items() if n > 1]
     announced = Counter()
     for (payload,) in workspace.query("SELECT payload FROM events WHERE kind = 'message.created'"):
-        announced[json.loads(payload)["message"]["id"]] += 1
+        announced[json.loads(payload)["messageId"]] += 1
     announced_twice = [m for m, n in announced.items() if n > 1]
     statuses = Counter(row[0] for row in workspace.query("SELECT status FROM messages WHERE direction = 'outbound'"))
     report(tried=f"{inbound_count} customer messages and the statuses of {replies} replies, every webhook delivered 3 times "

@@ -84,7 +84,7 @@ enum RouteRule: Sendable, Equatable {
         "GET /api/v1/channels/{id}/profile": .action(.viewChannels),
         "PUT /api/v1/channels/{id}/profile": .action(.editBusinessProfile),
         "GET /api/v1/templates": .action(.viewChannels),
-        "POST /api/v1/templates/sync": .action(.viewChannels),
+        "POST /api/v1/templates/sync": .action(.manageChannels),  // spends Graph quota, rewrites the shared catalogue
         "GET /api/v1/diagnostics/webhooks": .action(.manageChannels),
 
         "GET /api/v1/conversations": .action(.listConversations),
