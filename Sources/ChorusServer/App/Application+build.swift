@@ -65,7 +65,7 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
     let outbox = OutboxRepository(db)
     let templates = TemplateRepository(db)
     let graph = GraphClient(http: httpClient)
-    let committer = GroupCommitter(ingest: IngestRepository(db))
+    let committer = GroupCommitter(ingest: IngestRepository(db), logger: logger)
     let files = MediaFiles(dataDirectory: config.dataDirectory)
     let media = MediaRepository(db)
     let sender = OutboundSender(outbox: outbox, channels: channels, media: media, files: files, graph: graph,

@@ -8,48 +8,101 @@ import Synchronization
 /// transaction, and each is answered only after the commit that holds it. On SQLite this turns
 /// one fsync per request into one fsync per group.
 public final class GroupCommitter: Service, Sendable {
-    typealias Pending = (batch: InboundBatch, reply: CheckedContinuation<IngestRepository.Outcome, any Error>)
+    /// One waiting request. Answered exactly once: by its commit, or — when the database does
+    /// not answer within `answerWithin` — by a 503, so Meta retries instead of waiting on a dead
+    /// connection. A batch answered 503 may still commit later; its redelivery is then deduplicated.
+    final class Pending: Sendable {
+        let batch: InboundBatch
+        let enqueuedAt: ContinuousClock.Instant
+        private let reply: Mutex<CheckedContinuation<IngestRepository.Outcome, any Error>?>
+
+        init(_ batch: InboundBatch, _ reply: CheckedContinuation<IngestRepository.Outcome, any Error>) {
+            self.batch = batch
+            self.enqueuedAt = .now
+            self.reply = Mutex(reply)
+        }
+
+        func answer(_ result: Result<IngestRepository.Outcome, any Error>) {
+            reply.withLock { continuation in
+                continuation?.resume(with: result)
+                continuation = nil
+            }
+        }
+
+        var answered: Bool { reply.withLock { $0 == nil } }
+    }
 
     private let ingest: IngestRepository
-    /// Waiting batches; `closed` once shutdown has drained the last of them, so a late request
-    /// is refused at once (Meta retries) instead of waiting for a commit that will never come.
-    private let queue = Mutex<(items: [Pending], closed: Bool)>(([], false))
+    /// Waiting batches and the group being committed; `closed` once shutdown has drained the
+    /// last of them, so a late request is refused at once (Meta retries) instead of waiting for
+    /// a commit that will never come.
+    private let queue = Mutex<(items: [Pending], inFlight: [Pending], closed: Bool)>(([], [], false))
     private let wakeup: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
     private let maximumGroup: Int
+    private let answerWithin: Duration
+    /// How long a group's transaction may take before the drain gives up on it.
+    private let storeWithin: Duration
+    private let logger: Logger
 
-    public init(ingest: IngestRepository, maximumGroup: Int = 256) {
+    public init(ingest: IngestRepository, maximumGroup: Int = 256, answerWithin: Duration = .seconds(5),
+                storeWithin: Duration = .seconds(10), logger: Logger = Logger(label: "chorus.group-commit")) {
         self.ingest = ingest
+        self.storeWithin = storeWithin
+        self.logger = logger
         self.maximumGroup = maximumGroup
+        self.answerWithin = answerWithin
         (wakeup, wake) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Stores `batch` durably; returns once it is committed.
     public func commit(_ batch: InboundBatch) async throws -> IngestRepository.Outcome {
         try await withCheckedThrowingContinuation { reply in
+            let pending = Pending(batch, reply)
             let accepted = queue.withLock { state -> Bool in
                 if state.closed { return false }
-                state.items.append((batch, reply))
+                state.items.append(pending)
                 return true
             }
             if accepted {
                 wake.yield()
             } else {
-                reply.resume(throwing: ChorusError(status: 503, code: "shutting_down",
-                                                   message: "Chorus is shutting down; deliver again shortly."))
+                pending.answer(.failure(ChorusError(status: 503, code: "shutting_down",
+                                                    message: "Chorus is shutting down; deliver again shortly.")))
             }
         }
     }
 
     public func run() async throws {
-        await withGracefulShutdownHandler {
-            for await _ in wakeup {
-                await drain()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.watchOverdue() }
+            await withGracefulShutdownHandler {
+                for await _ in wakeup {
+                    await drain()
+                }
+                // Shutting down: nothing accepted is left unanswered.
+                await drain(closing: true)
+            } onGracefulShutdown: {
+                self.wake.finish()
             }
-            // Shutting down: nothing accepted is left unanswered.
-            await drain(closing: true)
-        } onGracefulShutdown: {
-            self.wake.finish()
+            group.cancelAll()
+        }
+    }
+
+    /// Answers 503 to every request waiting longer than `answerWithin` (the database is down or
+    /// stuck). Waiting ones are dropped from the queue; in-flight ones finish, unanswered.
+    private func watchOverdue() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(250))
+            let overdue: [Pending] = queue.withLock { state in
+                let now = ContinuousClock.now
+                let late = state.items.filter { $0.enqueuedAt.duration(to: now) > answerWithin }
+                state.items.removeAll { $0.enqueuedAt.duration(to: now) > answerWithin }
+                return late + state.inFlight.filter { $0.enqueuedAt.duration(to: now) > answerWithin && !$0.answered }
+            }
+            for pending in overdue {
+                pending.answer(.failure(StoreError.unavailable("no commit within \(answerWithin)")))
+            }
         }
     }
 
@@ -58,20 +111,36 @@ public final class GroupCommitter: Service, Sendable {
             let group: [Pending] = queue.withLock { state in
                 let taken = Array(state.items.prefix(maximumGroup))
                 state.items.removeFirst(taken.count)
+                state.inFlight = taken
                 if taken.isEmpty && closing { state.closed = true }
                 return taken
             }
             if group.isEmpty { return }
             do {
-                let outcomes = try await ingest.store(group.map(\.batch))
-                for (pending, outcome) in zip(group, outcomes) { pending.reply.resume(returning: outcome) }
+                let batches = group.map(\.batch)
+                guard let outcomes = try await awaitAtMost(storeWithin, { try await self.ingest.store(batches) }) else {
+                    // Stuck on a connection the database dropped: answered 503 by the watchdog;
+                    // the stuck transaction is left behind (it commits or fails on its own).
+                    logger.error("a webhook group commit did not finish within \(storeWithin); moving on")
+                    for pending in group { pending.answer(.failure(StoreError.unavailable("commit timed out"))) }
+                    queue.withLock { $0.inFlight = [] }
+                    continue
+                }
+                for (pending, outcome) in zip(group, outcomes) { pending.answer(.success(outcome)) }
             } catch {
-                // One bad batch must not fail its companions: retry each alone.
-                for pending in group {
-                    do { pending.reply.resume(returning: try await ingest.store(pending.batch)) }
-                    catch { pending.reply.resume(throwing: error) }
+                // One bad batch must not fail its companions: retry each alone (those still waiting).
+                for pending in group where !pending.answered {
+                    let batch = pending.batch
+                    do {
+                        guard let outcome = try await awaitAtMost(storeWithin, { try await self.ingest.store(batch) }) else {
+                            throw StoreError.unavailable("commit timed out")
+                        }
+                        pending.answer(.success(outcome))
+                    }
+                    catch { pending.answer(.failure(error)) }
                 }
             }
+            queue.withLock { $0.inFlight = [] }
         }
     }
 }

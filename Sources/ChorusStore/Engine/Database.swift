@@ -117,9 +117,10 @@ public final class Database: Sendable {
         }
     }
 
-    /// Is the database answering? Used by /healthz.
-    public func ping() async -> Bool {
-        (try? await read { db in try await db.raw("SELECT 1 AS ok").first() != nil }) ?? false
+    /// Is the database answering within `limit`? Used by /healthz, which must say "no" quickly
+    /// while PostgreSQL is down (the pool would otherwise keep the request waiting for a connection).
+    public func ping(within limit: Duration = .seconds(2)) async -> Bool {
+        (try? await awaitAtMost(limit) { try await self.read { db in try await db.raw("SELECT 1 AS ok").first() != nil } }) ?? false
     }
 
     /// Translates engine errors we expect (unique violations) into one shape the callers match.
@@ -131,8 +132,11 @@ public final class Database: Sendable {
         }
         // The database cannot be reached (restarting, pool exhausted, locked too long): the
         // request may succeed later, so callers answer 503 and webhooks are retried by Meta.
+        // PostgreSQL's SQLSTATE 08xxx are connection failures, 57P01–57P03 a server shutting down
+        // or starting ("terminating connection due to administrator command").
         let unavailable = ["ConnectionPoolError", "connectionClosed", "serverClosedConnection", "connectionError",
-                           "Connection refused", "database is locked", "SQLITE_BUSY"]
+                           "uncleanShutdown", "sqlState: 08", "sqlState: 57P0", "Connection refused",
+                           "database is locked", "SQLITE_BUSY"]
         if unavailable.contains(where: text.contains) { return StoreError.unavailable(text) }
         return error
     }
