@@ -33,3 +33,17 @@ width = max(len(r[0]) for r in rows) if rows else 10
 print(f"{'figure':<{width}}  {'measured':>22}  target")
 for name, value, target in rows:
     print(f"{name:<{width}}  {value:>22}  {target}")
+
+# Every benchmark must have reported (the quick run in CI checks exactly this, not the speed).
+required = ["webhook_ingest_sqlite"] + [f"inbox_{engine}.{figure}" for engine in ("sqlite", "postgres") for figure in
+            ("list", "search", "fanout", "device_to_device", "sync_standard", "memory_idle_mb",
+             "memory_200_sockets_mb", "memory_1000_sockets_mb")]
+def reported(key):
+    section, _, figure = key.partition(".")
+    value = results.get(section)
+    return value is not None and (not figure or value.get(figure) is not None)
+
+
+missing = [key for key in required if not reported(key)]
+print(f"\n{len(required) - len(missing)} of {len(required)} benchmark figures reported" + (f"; missing: {', '.join(missing)}" if missing else ""))
+sys.exit(1 if missing else 0)

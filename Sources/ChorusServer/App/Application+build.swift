@@ -128,7 +128,7 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
         .add(middleware: PolicyMiddleware())
     api.delete("sessions/current", use: sessions.signOut)
     let events = EventsController(hub: hub, pump: pump, feed: feed, presence: presence)
-    api.ws("events", onUpgrade: events.handle)
+    api.ws("events", shouldUpgrade: events.shouldUpgrade, onUpgrade: events.handle)
     api.get("me", use: sessions.me)
     let deviceAPI = DeviceController(devices: devices, security: security, hub: hub)
     api.get("devices", use: deviceAPI.list)

@@ -19,6 +19,18 @@ struct EventsController {
     /// same stable code the REST API answers with.
     static let sessionEnded = WebSocketErrorCode(codeNumber: 4401)
 
+    /// Refuses before the upgrade what the socket could not serve: a plain GET (426) and a
+    /// `last_event_id` that is not an event id (400).
+    @Sendable func shouldUpgrade(_ request: Request, _ context: ChorusRequestContext) async throws -> RouterShouldUpgrade {
+        guard request.headers[.upgrade]?.lowercased() == "websocket" else {
+            throw ChorusError(status: 426, code: "upgrade_required", message: "This is a WebSocket endpoint: send an Upgrade: websocket request.")
+        }
+        if let raw = request.uri.queryParameters.get("last_event_id"), (Int64(raw) ?? -1) < 0 {
+            throw ChorusError.badRequest("invalid_last_event_id", "last_event_id must be a non-negative event id.")
+        }
+        return .upgrade([:])
+    }
+
     func handle(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter,
                 _ context: WebSocketRouterContext<ChorusRequestContext>) async throws {
         guard let actor = context.requestContext.actor else { return }
