@@ -24,7 +24,7 @@ def test_schemathesis_against_openapi(workspace, quick, report, tmp_path):
     for i in range(5):
         server.http.webhook(webhook([text_message(f"wamid.fuzz.{i}", f"4990{i:04d}", f"hello {i}")]))
     server.http.json("POST", "/api/v1/labels", {"name": "vip"}, token=token)
-    server.http.json("POST", "/api/v1/quick-replies", {"shortcut": "hi", "text": "Hello"}, token=token)
+    server.http.json("POST", "/api/v1/quick-replies", {"shortcut": "hi", "body": "Hello"}, token=token)
 
     command = ["schemathesis", "run", f"http://127.0.0.1:{server.port}/openapi.json", "-H", f"Authorization: Bearer {token}",
                "--checks", CHECKS, "--max-examples", "10" if quick else "60", "--workers", "2", "--seed", "20261125",

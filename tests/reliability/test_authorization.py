@@ -64,7 +64,7 @@ def test_restricted_member_reaches_nothing_hidden(workspace, report):
     conversation = listing["items"][0]["id"]
     contact = workspace.query(f"SELECT contact_id FROM conversations WHERE id = {conversation}")[0][0]
     _, label = server.http.json("POST", "/api/v1/labels", {"name": "vip"}, token=admin)
-    _, quick = server.http.json("POST", "/api/v1/quick-replies", {"shortcut": "hi", "text": "Hello"}, token=admin)
+    _, quick = server.http.json("POST", "/api/v1/quick-replies", {"shortcut": "hi", "body": "Hello"}, token=admin)
     members = {m["email"]: m["id"] for m in server.http.json("GET", "/api/v1/members", token=admin)[1]["items"]}
 
     # The WebSocket: the admin's socket sees a new message of the hidden conversation, Rita's never.

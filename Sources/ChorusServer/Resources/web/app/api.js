@@ -48,3 +48,13 @@ async function request(method, path, body) {
   }
   return data;
 }
+
+// A file as the request body, its type as Content-Type (the API's upload form).
+export async function upload(path, file) {
+  const response = await fetch(path, { method: 'POST', credentials: 'same-origin', body: file,
+    headers: { Accept: 'application/json', 'X-Chorus-CSRF': '1', 'Content-Type': file.type || 'application/octet-stream' } });
+  const text = await response.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new ApiError(response.status, data?.error?.code ?? 'http_' + response.status, data?.error?.message ?? response.statusText, data);
+  return data;
+}

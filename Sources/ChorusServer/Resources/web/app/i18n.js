@@ -2,6 +2,27 @@
 const catalogues = {
   en: {
     'app.name': 'Chorus',
+    'day.today': 'Today', 'day.yesterday': 'Yesterday',
+    'thread.loadingOlder': 'Loading earlier messages…', 'thread.beginning': 'This is the start of the conversation.',
+    'failed.explain': 'Not delivered: {reason}', 'failed.retry': 'Retry', 'failed.template': 'Send a template instead',
+    'status.unknown': 'Delivery unknown: Chorus stopped while sending it. Check with the customer before sending it again.',
+    'thread.transfer': 'Transfer to', 'thread.nobody': 'Nobody', 'thread.labels': 'Labels', 'thread.status': 'Status',
+    'status.open': 'Open', 'status.pending': 'Pending', 'status.snoozed': 'Snoozed', 'status.resolved': 'Resolved',
+    'snooze.hour': 'Snooze 1 hour', 'snooze.tomorrow': 'Snooze until tomorrow 9:00', 'thread.snoozedUntil': 'Snoozed until {time}',
+    'composer.attach': 'Attach a file', 'composer.dropHere': 'Drop a file to send it', 'composer.uploading': 'Sending {name}…',
+    'composer.tooLarge': '{name} is {size} MB; at most {limit} MB can be sent for this kind of file.',
+    'composer.emoji': 'Insert an emoji', 'composer.quickReplies': 'Quick replies', 'composer.noQuickReplies': 'No quick reply starts with “/{query}”.',
+    'composer.mentions': 'Mention a teammate', 'composer.tooManyMentions': 'A note can mention at most 2 teammates.',
+    'template.title': 'Send a template', 'template.pick': 'Template', 'template.param': 'Value for {{{n}}}', 'template.send': 'Send template',
+    'template.none': 'No approved templates yet. An admin can sync them from Meta.', 'template.preview': 'Preview',
+    'template.windowClosed': 'The 24 h window is closed: only an approved template can reach the customer now.', 'template.open': 'Template…',
+    'search.title': 'Search', 'search.placeholder': 'Search messages and customers…', 'search.messages': 'Messages',
+    'search.conversations': 'Conversations', 'search.none': 'Nothing found.', 'search.open': 'Search (Ctrl+K)', 'search.close': 'Close',
+    'help.title': 'Keyboard shortcuts', 'help.open': 'Shortcuts (?)', 'help.j': 'Next conversation', 'help.k': 'Previous conversation',
+    'help.enter': 'Open the highlighted conversation', 'help.r': 'Reply', 'help.n': 'Internal note', 'help.a': 'Assign to me',
+    'help.e': 'Resolve', 'help.search': 'Search', 'help.help': 'This help', 'help.escape': 'Close a dialog', 'help.slash': 'Quick replies (in the composer)',
+    'help.at': 'Mention a teammate (in a note)', 'help.send': 'Send (Shift+Enter: new line)',
+    'notify.enable': 'Turn on notifications', 'notify.assigned': 'Assigned to you: {name}', 'notify.mention': '{name} mentioned you',
     'login.title': 'Sign in to Chorus',
     'login.email': 'Email',
     'login.password': 'Password',
@@ -78,6 +99,27 @@ const catalogues = {
   },
   'zh-CN': {
     'app.name': 'Chorus',
+    'day.today': '今天', 'day.yesterday': '昨天',
+    'thread.loadingOlder': '正在加载更早的消息…', 'thread.beginning': '这是对话的开始。',
+    'failed.explain': '未送达：{reason}', 'failed.retry': '重试', 'failed.template': '改为发送模板',
+    'status.unknown': '送达状态未知：发送时 Chorus 停止了运行。再次发送前请先与客户确认。',
+    'thread.transfer': '转给', 'thread.nobody': '无人', 'thread.labels': '标签', 'thread.status': '状态',
+    'status.open': '进行中', 'status.pending': '待处理', 'status.snoozed': '已暂停', 'status.resolved': '已解决',
+    'snooze.hour': '暂停 1 小时', 'snooze.tomorrow': '暂停到明天 9:00', 'thread.snoozedUntil': '暂停至 {time}',
+    'composer.attach': '添加文件', 'composer.dropHere': '拖放文件即可发送', 'composer.uploading': '正在发送 {name}…',
+    'composer.tooLarge': '{name} 为 {size} MB；此类文件最多可发送 {limit} MB。',
+    'composer.emoji': '插入表情', 'composer.quickReplies': '快捷回复', 'composer.noQuickReplies': '没有以“/{query}”开头的快捷回复。',
+    'composer.mentions': '提及同事', 'composer.tooManyMentions': '一条备注最多提及 2 位同事。',
+    'template.title': '发送模板', 'template.pick': '模板', 'template.param': '{{{n}}} 的值', 'template.send': '发送模板',
+    'template.none': '还没有已批准的模板。管理员可以从 Meta 同步。', 'template.preview': '预览',
+    'template.windowClosed': '24 小时窗口已关闭：现在只有已批准的模板能送达客户。', 'template.open': '模板…',
+    'search.title': '搜索', 'search.placeholder': '搜索消息和客户…', 'search.messages': '消息',
+    'search.conversations': '对话', 'search.none': '没有找到结果。', 'search.open': '搜索 (Ctrl+K)', 'search.close': '关闭',
+    'help.title': '键盘快捷键', 'help.open': '快捷键 (?)', 'help.j': '下一个对话', 'help.k': '上一个对话',
+    'help.enter': '打开选中的对话', 'help.r': '回复', 'help.n': '内部备注', 'help.a': '分配给我',
+    'help.e': '解决', 'help.search': '搜索', 'help.help': '本帮助', 'help.escape': '关闭对话框', 'help.slash': '快捷回复（在输入框中）',
+    'help.at': '提及同事（在备注中）', 'help.send': '发送（Shift+Enter 换行）',
+    'notify.enable': '开启通知', 'notify.assigned': '分配给你：{name}', 'notify.mention': '{name} 提及了你',
     'login.title': '登录 Chorus',
     'login.email': '邮箱',
     'login.password': '密码',
@@ -181,6 +223,16 @@ export function dateTime(ms) {
 export function money(amount, currency) {
   try { return new Intl.NumberFormat(current, { style: 'currency', currency }).format(amount); }
   catch { return `${amount} ${currency}`; }
+}
+
+// "Today", "Yesterday" or the date, for the separators between days in a thread.
+export function day(ms) {
+  const date = new Date(ms), today = new Date();
+  const start = (d) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  const days = Math.round((start(today) - start(date)) / 86_400_000);
+  if (days === 0) return t('day.today');
+  if (days === 1) return t('day.yesterday');
+  return new Intl.DateTimeFormat(current, { weekday: 'long', day: 'numeric', month: 'long', year: days > 300 ? 'numeric' : undefined }).format(date);
 }
 
 export function duration(ms) {

@@ -1,18 +1,25 @@
 import { api } from './api.js';
 import { clear, h } from './dom.js';
-import { dateTime, duration, money, t, time } from './i18n.js';
+import { dateTime, day, duration, money, t, time } from './i18n.js';
 import { languagePicker } from './login.js';
 import { EventSocket } from './socket.js';
-import { renderMessage, renderNote } from './thread.js';
+import { renderDay, renderMessage, renderNote } from './thread.js';
 import { renderDevices } from './devices.js';
 import { showSettings } from './settings.js';
+import { acceptDrops, composerTools } from './composer-tools.js';
+import { conversationActions } from './conversation-actions.js';
+import { openTemplateDialog } from './templates.js';
+import { openSearch } from './search.js';
+import { openHelp } from './help.js';
+import { notificationsButton, notify } from './notify.js';
 
 // The agents' screen: views and the conversation list, the open thread with its composer, and
 // the customer panel. Live through the event socket.
 export function showInbox(me, restart) {
   const state = {
     me, view: 'all', conversations: [], selected: null, messages: [], notes: [], members: new Map(),
-    presence: new Map(), counts: {}, changedSince: null, mode: 'reply',
+    presence: new Map(), counts: {}, changedSince: null, mode: 'reply', labels: [],
+    olderCursor: null, loadingOlder: false,
   };
   const memberName = (id) => state.members.get(id)?.name ?? `#${id}`;
   const root = clear(document.getElementById('root'));
@@ -37,7 +44,16 @@ export function showInbox(me, restart) {
   const replyTab = h('button', { type: 'button', class: 'tab', 'aria-pressed': 'true', onclick: () => setMode('reply') }, t('composer.reply'));
   const noteTab = h('button', { type: 'button', class: 'tab', 'aria-pressed': 'false', onclick: () => setMode('note') }, t('composer.noteTab'));
   const composerError = h('p', { class: 'form-error', role: 'alert' });
-  const composer = h('form', { class: 'composer', hidden: true }, h('div', { class: 'tabs' }, replyTab, noteTab), textarea,
+  const tools = composerTools({
+    textarea, mode: () => state.mode, members: () => state.members, me,
+    onError: (text) => { composerError.textContent = text; }, onFileSent: addMessage, conversationId: () => state.selected?.id,
+  });
+  const templateButton = h('button', { type: 'button', onclick: () => chooseTemplate() }, t('template.open'));
+  const windowNotice = h('p', { class: 'window-notice', hidden: true }, t('template.windowClosed'), ' ',
+    h('button', { type: 'button', class: 'primary', onclick: () => chooseTemplate() }, t('template.title')));
+  const composer = h('form', { class: 'composer', hidden: true }, windowNotice,
+    h('div', { class: 'tabs' }, replyTab, noteTab, h('span', { class: 'spacer' }), tools.attachButton, tools.emojiButton, templateButton, tools.picker),
+    tools.palette, tools.suggestions, textarea,
     h('div', { class: 'composer-actions' }, composerError, sendButton));
   const thread = h('section', { class: 'thread', 'aria-label': 'Thread' }, threadHeader, presenceLine, changedBanner, messagesPane, typingLine, composer,
     h('p', { class: 'empty thread-empty' }, t('thread.none')));
@@ -49,7 +65,11 @@ export function showInbox(me, restart) {
   const signOut = h('button', { class: 'link', onclick: async () => { socket.stop(); await api('DELETE', '/api/v1/sessions/current').catch(() => {}); restart(); } }, t('nav.signOut'));
   root.append(
     h('header', { class: 'topbar' }, h('strong', { class: 'brand' }, t('app.name')),
+      h('button', { class: 'link', onclick: () => openSearch(open), title: t('search.open'), 'aria-label': t('search.open') },
+        '🔍', h('span', { class: 'label-text' }, ' ', t('search.title'))),
+      notificationsButton(h),
       h('span', { class: 'who' }, me.member.name),
+      h('button', { class: 'link', 'aria-label': t('help.open'), title: t('help.open'), onclick: openHelp }, '?'),
       h('button', { class: 'link', onclick: () => openDevices() }, t('nav.devices')),
       me.permissions.includes('manage_members')
         ? h('button', { class: 'link', onclick: () => { panes.hidden = true; settingsArea.hidden = false; showSettings(settingsArea, me, () => { settingsArea.hidden = true; panes.hidden = false; }); } }, t('nav.settings'))
@@ -59,8 +79,9 @@ export function showInbox(me, restart) {
 
   // --- data
   async function loadMembers() {
-    const data = await api('GET', '/api/v1/members');
+    const [data, labels] = await Promise.all([api('GET', '/api/v1/members'), api('GET', '/api/v1/labels').catch(() => ({ items: [] }))]);
     for (const m of data.items) state.members.set(m.id, m);
+    state.labels = labels.items;
   }
 
   async function loadCounts() {
@@ -108,6 +129,7 @@ export function showInbox(me, restart) {
       api('GET', `/api/v1/conversations/${id}/messages?limit=100`),
       api('GET', `/api/v1/conversations/${id}/notes`)]);
     state.messages = page.items.reverse();
+    state.olderCursor = page.nextCursor ?? null;
     state.notes = notes.items;
     state.changedSince = null;
     changedBanner.hidden = true;
@@ -128,27 +150,87 @@ export function showInbox(me, restart) {
     renderDevices(body, () => { socket.stop(); restart(); });
   }
 
-  function renderThread() {
+  function renderThread({ keepScroll = false } = {}) {
     const c = state.selected;
     thread.querySelector('.thread-empty').hidden = !!c;
     composer.hidden = !c;
     if (!c) { clear(messagesPane); clear(presenceLine); clear(typingLine); return; }
-    const mine = c.assigneeId === state.me.member.id;
     clear(threadHeader).append(
       h('button', { class: 'back', onclick: () => { state.selected = null; clear(threadHeader); renderThread(); } }, '← ', t('thread.back')),
       h('div', {}, h('h2', {}, c.contact.name ?? c.contact.waId), h('span', { class: 'muted' }, c.contact.waId ? `+${c.contact.waId}` : '')),
       h('div', { class: c.windowOpenUntil ? 'window open' : 'window closed' },
         c.windowOpenUntil ? t('thread.windowOpen', { time: dateTime(c.windowOpenUntil) }) : t('thread.windowClosed')),
-      h('div', { class: 'actions' },
-        h('span', { class: 'muted' }, c.assigneeId ? t('thread.assignedTo', { name: memberName(c.assigneeId) }) : t('thread.unassigned')),
-        h('button', { onclick: () => assign(mine ? null : state.me.member.id) }, mine ? t('thread.unassign') : t('thread.assignToMe')),
-        h('button', { onclick: () => setStatus(c.status === 'resolved' ? 'open' : 'resolved') },
-          c.status === 'resolved' ? t('thread.reopen') : t('thread.resolve'))));
-    const items = [...state.messages.map((m) => ({ at: m.timestamp, node: renderMessage(m, memberName) })),
-      ...state.notes.map((n) => ({ at: n.createdAt, node: renderNote(n, memberName) }))].sort((a, b) => a.at - b.at);
-    clear(messagesPane).append(...items.map((x) => x.node));
-    messagesPane.scrollTop = messagesPane.scrollHeight;
+      h('span', { class: 'muted assignee' }, c.assigneeId ? t('thread.assignedTo', { name: memberName(c.assigneeId) }) : t('thread.unassigned')),
+      conversationActions({ conversation: c, me: state.me, members: state.members, labels: state.labels,
+        onUpdated: (updated) => { if (updated) { state.selected = updated; renderThread({ keepScroll: true }); } loadList(); },
+        onError: (text) => { composerError.textContent = text; } }));
+    windowNotice.hidden = !!c.windowOpenUntil || state.mode === 'note';
+    renderTimeline(keepScroll);
     renderPresence();
+  }
+
+  // Messages and notes in time order, with a separator where the day changes. Keeps the reader's
+  // place when older messages are added above or the thread updates while they read back.
+  function renderTimeline(keepScroll) {
+    const fromBottom = messagesPane.scrollHeight - messagesPane.scrollTop;
+    const atBottom = fromBottom - messagesPane.clientHeight < 40;
+    const actions = { retry: retryMessage, template: () => chooseTemplate() };
+    // Meta's timestamps have whole seconds: within one second, the order of arrival (the id) decides.
+    const items = [...state.messages.map((m) => ({ at: m.timestamp, order: m.id, node: renderMessage(m, memberName, actions) })),
+      ...state.notes.map((n) => ({ at: n.createdAt, order: 0, node: renderNote(n, memberName) }))]
+      .sort((a, b) => a.at - b.at || a.order - b.order);
+    const nodes = [h('p', { class: 'older muted' }, state.olderCursor ? (state.loadingOlder ? t('thread.loadingOlder') : '') : t('thread.beginning'))];
+    let lastDay = '';
+    for (const item of items) {
+      const label = day(item.at);
+      if (label !== lastDay) { nodes.push(renderDay(label)); lastDay = label; }
+      nodes.push(item.node);
+    }
+    clear(messagesPane).append(...nodes);
+    messagesPane.scrollTop = keepScroll && !atBottom ? messagesPane.scrollHeight - fromBottom : messagesPane.scrollHeight;
+  }
+
+  // Infinite scroll upwards: the next page of older messages when the reader nears the top.
+  async function loadOlder() {
+    const c = state.selected;
+    if (!c || !state.olderCursor || state.loadingOlder) return;
+    state.loadingOlder = true;
+    try {
+      const page = await api('GET', `/api/v1/conversations/${c.id}/messages?limit=50&cursor=${encodeURIComponent(state.olderCursor)}`);
+      if (state.selected?.id !== c.id) return;
+      const known = new Set(state.messages.map((m) => m.id));
+      state.messages = [...page.items.reverse().filter((m) => !known.has(m.id)), ...state.messages];
+      state.olderCursor = page.nextCursor ?? null;
+    } catch { /* try again on the next scroll */ } finally {
+      state.loadingOlder = false;
+    }
+    renderTimeline(true);
+  }
+  messagesPane.addEventListener('scroll', () => { if (messagesPane.scrollTop < 120) loadOlder(); });
+
+  // After a reconnect, the newest page of the open thread, merged: nothing missed while away.
+  async function catchUp() {
+    const c = state.selected;
+    if (!c) return;
+    const page = await api('GET', `/api/v1/conversations/${c.id}/messages?limit=50`).catch(() => null);
+    if (!page || state.selected?.id !== c.id) return;
+    for (const m of page.items) {
+      const index = state.messages.findIndex((x) => x.id === m.id);
+      if (index >= 0) state.messages[index] = m; else state.messages.push(m);
+    }
+    state.messages.sort((a, b) => a.timestamp - b.timestamp || a.id - b.id);
+    renderTimeline(true);
+  }
+
+  function chooseTemplate() {
+    if (state.selected) openTemplateDialog(state.selected.id, addMessage);
+  }
+
+  async function retryMessage(message) {
+    try {
+      addMessage(await api('POST', `/api/v1/conversations/${message.conversationId}/messages`,
+        { text: message.text ?? message.content?.body ?? '', clientKey: crypto.randomUUID() }));
+    } catch (error) { composerError.textContent = t('composer.failed', { reason: error.message }); }
   }
 
   function renderPresence() {
@@ -183,7 +265,7 @@ export function showInbox(me, restart) {
 
   async function assign(memberId) {
     const updated = await api('POST', `/api/v1/conversations/${state.selected.id}/assignment`, { memberId });
-    if (updated) { state.selected = updated; renderThread(); }
+    if (updated) { state.selected = updated; renderThread({ keepScroll: true }); }
     loadList();
   }
 
@@ -198,6 +280,7 @@ export function showInbox(me, restart) {
     replyTab.setAttribute('aria-pressed', String(mode === 'reply'));
     noteTab.setAttribute('aria-pressed', String(mode === 'note'));
     textarea.placeholder = t(mode === 'note' ? 'composer.notePlaceholder' : 'composer.placeholder');
+    windowNotice.hidden = !state.selected || !!state.selected.windowOpenUntil || mode === 'note';
     composer.classList.toggle('note-mode', mode === 'note');
     textarea.focus();
   }
@@ -209,8 +292,7 @@ export function showInbox(me, restart) {
     const id = state.selected.id;
     try {
       if (state.mode === 'note') {
-        const mentions = [...state.members.values()].filter((m) => text.includes(`@${m.name}`)).map((m) => m.id).slice(0, 3);
-        await api('POST', `/api/v1/conversations/${id}/notes`, { body: text, mentions });
+        await api('POST', `/api/v1/conversations/${id}/notes`, { body: text, mentions: tools.mentionedIds() });
       } else {
         const lastSeen = state.messages.at(-1)?.id;
         await api('POST', `/api/v1/conversations/${id}/messages`, { text, lastSeenMessageId: lastSeen, confirm });
@@ -231,12 +313,14 @@ export function showInbox(me, restart) {
   function addMessage(message) {
     const index = state.messages.findIndex((m) => m.id === message.id);
     if (index >= 0) state.messages[index] = message; else state.messages.push(message);
-    if (state.selected?.id === message.conversationId) renderThread();
+    if (state.selected?.id === message.conversationId) renderTimeline(true);
   }
 
   composer.addEventListener('submit', (e) => { e.preventDefault(); send(); });
   let lastTyping = 0;
+  acceptDrops(thread, tools, () => !!state.selected && state.mode === 'reply');
   textarea.addEventListener('keydown', (e) => {
+    if (tools.handleKey(e)) return;
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); return; }
     if (state.selected && state.mode === 'reply' && Date.now() - lastTyping > 3000) {
       lastTyping = Date.now();
@@ -249,11 +333,13 @@ export function showInbox(me, restart) {
   const refreshSoon = () => { clearTimeout(refresh); refresh = setTimeout(loadList, 150); };
   const banner = document.getElementById('banner');
   const socket = new EventSocket({
-    onState: (up) => { banner.hidden = up; banner.textContent = up ? '' : t('banner.reconnecting'); if (up) refreshSoon(); },
+    onState: (up) => { banner.hidden = up; banner.textContent = up ? '' : t('banner.reconnecting'); if (up) { refreshSoon(); catchUp(); } },
     onClosedForGood: () => restart(),
     onPresence: (frame) => { state.presence.set(frame.conversationId, frame); renderPresence(); },
     onEvent: (event) => {
       const id = event.conversationId;
+      notify(event, state.me, (e) => (e.type === 'mention' ? memberName(e.data?.authorId)
+        : state.conversations.find((c) => c.id === e.conversationId)?.contact.name ?? ''));
       if (event.type === 'message.created' && event.message) {
         if (state.selected?.id === id) {
           addMessage(event.message);
@@ -264,15 +350,15 @@ export function showInbox(me, restart) {
         refreshSoon();
       } else if (event.type === 'message.status' && state.selected?.id === id) {
         const m = state.messages.find((x) => x.id === event.data.messageId);
-        if (m) { m.status = event.data.status; renderThread(); }
+        if (m) { m.status = event.data.status; if (event.data.error) m.error = event.data.error; renderTimeline(true); }
       } else if (event.type === 'note.created' && state.selected?.id === id) {
         if (!state.notes.some((n) => n.id === event.data.noteId)) {
           state.notes.push({ id: event.data.noteId, conversationId: id, authorId: event.data.authorId, body: event.data.body,
             mentions: event.data.mentions, createdAt: event.at });
-          renderThread();
+          renderTimeline(true);
         }
       } else if (event.type.startsWith('conversation.')) {
-        if (state.selected?.id === id) api('GET', `/api/v1/conversations/${id}`).then((c) => { state.selected = c; renderThread(); }).catch(() => {});
+        if (state.selected?.id === id) api('GET', `/api/v1/conversations/${id}`).then((c) => { state.selected = c; renderThread({ keepScroll: true }); }).catch(() => {});
         refreshSoon();
       } else if (event.type === 'permissions.changed') {
         refreshSoon();
@@ -280,8 +366,11 @@ export function showInbox(me, restart) {
     },
   });
 
-  // Keyboard: j/k move through the list, Enter opens, r reply, n note, a assign to me, e resolve.
+  // Keyboard: j/k move through the list, Enter opens, r reply, n note, a assign to me, e resolve,
+  // Ctrl+K (or Cmd+K) search, ? the list of shortcuts.
   document.onkeydown = (e) => {
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'k') { e.preventDefault(); if (!document.querySelector('dialog[open]')) openSearch(open); return; }
+    if (document.querySelector('dialog[open]')) return;
     if (e.target instanceof HTMLTextAreaElement || e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement) return;
     const index = state.conversations.findIndex((c) => c.id === state.selected?.id);
     if (e.key === 'j' || e.key === 'k') {
@@ -291,6 +380,7 @@ export function showInbox(me, restart) {
     else if (e.key === 'n' && state.selected) { setMode('note'); e.preventDefault(); }
     else if (e.key === 'a' && state.selected) assign(state.me.member.id);
     else if (e.key === 'e' && state.selected) setStatus('resolved');
+    else if (e.key === '?') openHelp();
   };
 
   loadMembers().finally(loadList);

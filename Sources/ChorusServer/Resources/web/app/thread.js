@@ -1,8 +1,9 @@
 import { h, linkify } from './dom.js';
 import { money, t, time } from './i18n.js';
 
-// One message as the agent sees it: every WhatsApp type rendered as text and links only.
-export function renderMessage(message, memberName) {
+// One message as the agent sees it: every WhatsApp type rendered as text and links only. A failed
+// reply says why, with what to do next (`actions.retry`, `actions.template`).
+export function renderMessage(message, memberName, actions = {}) {
   const outbound = message.direction === 'outbound';
   const bubble = h('div', { class: `bubble ${outbound ? 'out' : 'in'}`, dataset: { id: message.id } },
     h('div', { class: 'body' }, body(message)),
@@ -10,7 +11,24 @@ export function renderMessage(message, memberName) {
       outbound && message.senderMemberId ? h('span', { class: 'sender' }, memberName(message.senderMemberId)) : null,
       h('time', { datetime: new Date(message.timestamp).toISOString() }, time(message.timestamp)),
       outbound ? ticks(message) : null));
-  return h('div', { class: `row ${outbound ? 'out' : 'in'}` }, bubble);
+  return h('div', { class: `row ${outbound ? 'out' : 'in'}` }, bubble, outbound ? problem(message, actions) : null);
+}
+
+function problem(message, actions) {
+  if (message.status === 'unknown') return h('p', { class: 'failure' }, t('status.unknown'));
+  if (message.status !== 'failed') return null;
+  const reason = [message.error?.title, message.error?.hint].filter(Boolean).join(' — ') || t('status.failed');
+  const windowClosed = message.error?.code === 131047;
+  return h('div', { class: 'failure', role: 'note' }, t('failed.explain', { reason }),
+    h('span', { class: 'failure-actions' },
+      actions.retry && !windowClosed && message.type === 'text'
+        ? h('button', { type: 'button', class: 'link', onclick: () => actions.retry(message) }, t('failed.retry')) : null,
+      actions.template ? h('button', { type: 'button', class: 'link', onclick: () => actions.template(message) }, t('failed.template')) : null));
+}
+
+// A separator between days in the thread.
+export function renderDay(label) {
+  return h('div', { class: 'day', role: 'separator' }, h('span', {}, label));
 }
 
 export function renderNote(note, memberName) {

@@ -1,0 +1,173 @@
+"""The inbox's working tools in a real browser: quick replies, @mentions, emoji, files (size
+checked before upload), labels, status, snooze and transfer, search, the shortcuts help, the
+thread's day separators and scrolling back — and screenshots of the main screens at phone and
+desktop widths, written to tests/browser/screenshots/ for a person to look at."""
+import struct
+import zlib
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from conftest import sign_in
+
+SHOTS = Path(__file__).parent / "screenshots"
+
+
+def conversation_row(page, name):
+    return page.locator(".conversation", has=page.locator(".name", has_text=name))
+
+
+def png(width=8, height=8) -> bytes:
+    """A tiny valid PNG, made here so the test needs no fixture file."""
+    raw = b"".join(b"\x00" + bytes([30, 122, 90]) * width for _ in range(height))
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) \
+        + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+def test_composer_tools(browser, demo):
+    admin = sign_in(browser, demo, "admin@demo.chorus")
+    created = admin.request.post(demo.base + "/api/v1/quick-replies", headers={"X-Chorus-CSRF": "1", "Origin": demo.base},
+                                 data={"shortcut": "ship", "body": "Your order ships within 24 hours."})
+    assert created.ok, created.text()
+    demo.customer_writes("When does my parcel leave?", name="Quinn Tools")
+    conversation_row(admin, "Quinn Tools").click()
+    composer = admin.locator("#composer")
+
+    # "/" offers the quick replies; Enter takes the highlighted one instead of sending.
+    composer.click()
+    admin.keyboard.type("/sh")
+    expect(admin.locator(".suggestions li", has_text="/ship")).to_be_visible()
+    admin.keyboard.press("Enter")
+    expect(composer).to_have_value("Your order ships within 24 hours.")
+    admin.keyboard.press("Enter")
+    expect(admin.locator(".bubble.out", has_text="Your order ships within 24 hours.")).to_be_visible(timeout=5_000)
+
+    # Emoji go in at the caret.
+    admin.get_by_role("button", name="Insert an emoji").click()
+    admin.locator(".emoji-palette button", has_text="👍").click()
+    expect(composer).to_have_value("👍")
+    composer.fill("")
+
+    # A note: "@" offers teammates; a third mention is refused in the composer.
+    admin.get_by_role("button", name="Internal note").click()
+    composer.click()
+    admin.keyboard.type("Please check @An")
+    expect(admin.locator(".suggestions li", has_text="@Ana Standard")).to_be_visible()
+    admin.keyboard.press("Enter")
+    admin.keyboard.type("and @Sam")
+    admin.keyboard.press("Enter")
+    admin.keyboard.type("and @Ri")
+    expect(admin.locator(".composer .form-error")).to_contain_text("at most 2")
+    composer.fill("Please check @Ana Standard and @Sam Supervisor")
+    admin.keyboard.press("Enter")
+    expect(admin.locator(".note", has_text="Please check @Ana Standard")).to_be_visible(timeout=5_000)
+
+    # Files: too large is refused before any upload; a small image is sent to Meta's side.
+    admin.get_by_role("button", name="Reply", exact=True).click()
+    before = len(demo.sent())
+    admin.locator(".composer input[type=file]").set_input_files(
+        files=[{"name": "huge.png", "mimeType": "image/png", "buffer": b"\x00" * (6 * 1024 * 1024)}])
+    expect(admin.locator(".composer .form-error")).to_contain_text("huge.png is 6.0 MB")
+    assert len(demo.sent()) == before
+    admin.locator(".composer input[type=file]").set_input_files(
+        files=[{"name": "label.png", "mimeType": "image/png", "buffer": png()}])
+    expect(admin.locator(".bubble.out .media-kind", has_text="Photo")).to_be_visible(timeout=5_000)
+    for _ in range(50):  # the sender uploads the file to Meta's side, then sends the message
+        if any(item.get("type") == "image" for item in demo.sent()[before:]):
+            break
+        admin.wait_for_timeout(200)
+    assert any(item.get("type") == "image" for item in demo.sent()[before:])
+    assert admin.errors == []
+    admin.context.close()
+
+
+def test_labels_status_transfer_and_search(browser, demo):
+    admin = sign_in(browser, demo, "admin@demo.chorus")
+    made = admin.request.post(demo.base + "/api/v1/labels", headers={"X-Chorus-CSRF": "1", "Origin": demo.base}, data={"name": "Refund"})
+    assert made.ok, made.text()
+    admin.reload()
+    admin.wait_for_selector(".topbar")
+    demo.customer_writes("I want my money back for order 5521", name="Rosa Refund")
+    conversation_row(admin, "Rosa Refund").click()
+    header = admin.locator(".thread-header")
+
+    header.locator("summary", has_text="Labels").click()
+    header.locator("label.check", has_text="Refund").locator("input").check()
+    expect(header.locator("summary")).to_contain_text("(1)", timeout=5_000)
+    header.get_by_label("Status").select_option("pending")
+    expect(header.get_by_label("Status")).to_have_value("pending", timeout=5_000)
+    header.get_by_label("Status").select_option("snooze-hour")
+    expect(header.get_by_label("Status")).to_contain_text("Snoozed until", timeout=5_000)
+    header.get_by_label("Transfer to").select_option(label="Ana Standard")
+    expect(header).to_contain_text("Assigned to Ana Standard", timeout=5_000)
+
+    # Ctrl+K finds the conversation by what the customer wrote.
+    admin.locator(".conversation").first.click()
+    admin.keyboard.press("Control+k")
+    admin.locator("#search-input").fill("5521")
+    result = admin.locator(".search-results .result").first
+    expect(result).to_contain_text("5521", timeout=5_000)
+    result.click()
+    expect(header).to_contain_text("Rosa Refund")
+
+    # "?" lists the shortcuts.
+    admin.locator(".messages").click()
+    admin.keyboard.press("?")
+    expect(admin.get_by_role("dialog")).to_contain_text("Keyboard shortcuts")
+    admin.keyboard.press("Escape")
+    assert admin.errors == []
+    admin.context.close()
+
+
+def test_thread_days_and_scrolling_back(browser, demo):
+    for i in range(70):
+        demo.customer_writes(f"line {i:02d} of a long story", wa_id="4917600070001", name="Lena Long")
+    admin = sign_in(browser, demo, "admin@demo.chorus")
+    expect(conversation_row(admin, "Lena Long")).to_be_visible(timeout=10_000)
+    admin.wait_for_timeout(1500)
+    conversation_row(admin, "Lena Long").click()
+    expect(admin.locator(".messages .day").first).to_contain_text("Today")
+    expect(admin.locator(".bubble", has_text="line 69 of a long story")).to_be_visible(timeout=5_000)
+    # The first page holds the newest messages; scrolling to the top brings the older ones.
+    admin.locator(".messages").evaluate("el => el.scrollTop = 0")
+    expect(admin.locator(".bubble", has_text="line 00 of a long story")).to_have_count(1, timeout=5_000)
+    admin.locator(".messages").evaluate("el => el.scrollTop = 0")
+    expect(admin.locator(".messages .older")).to_contain_text("start of the conversation", timeout=5_000)
+    assert admin.errors == []
+    admin.context.close()
+
+
+def test_screenshots_of_the_main_screens(browser, demo):
+    """Writes the main screens at desktop and phone widths for a person to look at."""
+    SHOTS.mkdir(exist_ok=True)
+    demo.customer_writes("Hi! Can I change the delivery address for order 7781?", wa_id="4917600090001", name="Maya Screens")
+    demo.customer_writes("It should go to Hauptstraße 5, Berlin 🙏", wa_id="4917600090001", name="Maya Screens")
+    demo.customer_writes("你好，我的包裹什么时候到？", wa_id="4917600090002", name="王芳")
+    for width, height, name in ((1400, 900, "desktop"), (390, 844, "phone")):
+        context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
+        page = context.new_page()
+        page.goto(demo.base + "/")
+        page.wait_for_selector("#email")
+        page.screenshot(path=str(SHOTS / f"{name}-sign-in.png"))
+        page.fill("#email", "ana@demo.chorus")
+        page.fill("#password", "chorus-demo-2026")
+        page.click("button[type=submit]")
+        page.wait_for_selector(".topbar")
+        expect(conversation_row(page, "Maya Screens")).to_be_visible(timeout=10_000)
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(SHOTS / f"{name}-inbox.png"))
+        conversation_row(page, "Maya Screens").click()
+        expect(page.locator(".bubble", has_text="Hauptstraße")).to_be_visible()
+        page.locator("#composer").fill("Of course — I have updated the address.")
+        page.screenshot(path=str(SHOTS / f"{name}-thread.png"))
+        page.keyboard.press("Escape")
+        page.locator(".messages").click()
+        page.keyboard.press("Control+k")
+        page.locator("#search-input").fill("order")
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(SHOTS / f"{name}-search.png"))
+        page.keyboard.press("Escape")
+        context.close()
+    assert len(list(SHOTS.glob("*.png"))) >= 8
