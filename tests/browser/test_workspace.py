@@ -171,3 +171,43 @@ def test_screenshots_of_the_main_screens(browser, demo):
         page.keyboard.press("Escape")
         context.close()
     assert len(list(SHOTS.glob("*.png"))) >= 8
+
+
+def test_admin_console_rights_templates_channels_quick_replies(browser, demo):
+    admin = sign_in(browser, demo, "admin@demo.chorus")
+    admin.on("dialog", lambda d: d.accept("482915") if d.type == "prompt" else d.accept())
+    admin.get_by_role("button", name="Settings").click()
+
+    # A permission template, then Ana's rights: the template and one permission denied.
+    admin.locator(".settings-menu .view", has_text="Roles & templates").click()
+    admin.fill("#template-name", "Night shift")
+    admin.fill("#template-window", "22:00-06:00")
+    admin.get_by_role("button", name="Create template").click()
+    expect(admin.locator(".settings-page table").first).to_contain_text("Night shift", timeout=5_000)
+    expect(admin.locator(".settings-page")).to_contain_text("Conflict report")
+    SHOTS.mkdir(exist_ok=True)
+    admin.screenshot(path=str(SHOTS / "desktop-settings-templates.png"))
+    admin.locator(".settings-menu .view", has_text="Members").click()
+    admin.locator("tr", has_text="ana@demo.chorus").get_by_role("button", name="Rights").click()
+    dialog = admin.get_by_role("dialog")
+    dialog.locator("#rights-template").select_option(label="Night shift")
+    dialog.get_by_label("Export chat history").select_option("false")
+    admin.screenshot(path=str(SHOTS / "desktop-settings-rights.png"))
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_be_hidden(timeout=5_000)
+    ana = admin.request.get(demo.base + "/api/v1/members").json()["items"]
+    ana_id = next(m["id"] for m in ana if m["name"] == "Ana Standard")
+    detail = admin.request.get(f"{demo.base}/api/v1/members/{ana_id}").json()
+    assert detail["overrides"] == {"export_chat_history": False}
+    assert detail["sendWindow"] is not None
+
+    # Channels: webhook health and the templates; quick replies: add one.
+    admin.locator(".settings-menu .view", has_text="Channels").click()
+    expect(admin.locator(".settings-page")).to_contain_text("Webhook health", timeout=5_000)
+    admin.locator(".settings-menu .view", has_text="Quick replies").click()
+    admin.fill("#quick-shortcut", "/hours")
+    admin.fill("#quick-body", "We answer from 8:00 to 20:00, Monday to Saturday.")
+    admin.get_by_role("button", name="Add quick reply").click()
+    expect(admin.locator(".settings-page kbd", has_text="/hours")).to_be_visible(timeout=5_000)
+    assert admin.errors == []
+    admin.context.close()

@@ -5,7 +5,7 @@ import { languagePicker } from './login.js';
 import { EventSocket } from './socket.js';
 import { renderDay, renderMessage, renderNote } from './thread.js';
 import { renderDevices } from './devices.js';
-import { showSettings } from './settings.js';
+import { settingsPages, showSettings } from './settings.js';
 import { acceptDrops, composerTools } from './composer-tools.js';
 import { conversationActions } from './conversation-actions.js';
 import { openTemplateDialog } from './templates.js';
@@ -71,7 +71,7 @@ export function showInbox(me, restart) {
       h('span', { class: 'who' }, me.member.name),
       h('button', { class: 'link', 'aria-label': t('help.open'), title: t('help.open'), onclick: openHelp }, '?'),
       h('button', { class: 'link', onclick: () => openDevices() }, t('nav.devices')),
-      me.permissions.includes('manage_members')
+      settingsPages(me).length
         ? h('button', { class: 'link', onclick: () => { panes.hidden = true; settingsArea.hidden = false; showSettings(settingsArea, me, () => { settingsArea.hidden = true; panes.hidden = false; }); } }, t('nav.settings'))
         : null,
       languagePicker(() => { socket.stop(); showInbox(me, restart); }), signOut),

@@ -1,14 +1,27 @@
 import { api } from './api.js';
 import { append, clear, h } from './dom.js';
 import { dateTime, t } from './i18n.js';
+import { editMemberRights, renderTemplates } from './settings-rights.js';
+import { renderChannels, renderQuickReplies } from './settings-channels.js';
 
-// The admin console: members (invite, import with a per-row report, roles, deactivate),
-// advisories and presets, security settings. One page each, behind a side menu.
+// The admin console: members (invite, import with a per-row report, rights, deactivate),
+// permission templates with the conflict report, advisories and presets, security settings,
+// channels, quick replies. One page each, behind a side menu; a page shows only to those whose
+// permissions allow it (the server enforces the same).
+export function settingsPages(me) {
+  const can = (p) => me.permissions.includes(p);
+  return [['members', t('settings.members'), renderMembers, can('manage_members')],
+    ['templates', t('settings.templates'), renderTemplates, can('manage_members')],
+    ['advisories', t('settings.advisories'), renderAdvisories, can('manage_members')],
+    ['security', t('settings.security'), renderSecurity, can('manage_members')],
+    ['channels', t('settings.channels'), renderChannels, can('manage_channels')],
+    ['quick-replies', t('settings.quickReplies'), renderQuickReplies, can('set_auto_replies')]].filter((p) => p[3]);
+}
+
 export function showSettings(container, me, onClose) {
   clear(container);
   const page = h('section', { class: 'settings-page', 'aria-live': 'polite' });
-  const pages = [['members', t('settings.members'), renderMembers], ['advisories', t('settings.advisories'), renderAdvisories],
-    ['security', t('settings.security'), renderSecurity]];
+  const pages = settingsPages(me);
   const menu = h('nav', { class: 'settings-menu', 'aria-label': t('nav.settings') },
     pages.map(([id, label, render]) => h('button', { class: 'view', dataset: { page: id }, onclick: () => open(id, render) }, label)),
     h('button', { class: 'link', onclick: onClose }, t('settings.back')));
@@ -18,7 +31,7 @@ export function showSettings(container, me, onClose) {
     clear(page);
     render(page, me).catch((error) => page.append(h('p', { class: 'form-error', role: 'alert' }, error.message)));
   }
-  open('members', renderMembers);
+  if (pages.length) open(pages[0][0], pages[0][2]);
 }
 
 async function renderMembers(page) {
@@ -62,7 +75,8 @@ async function renderMembers(page) {
       h('tbody', {}, members.items.map((m) => h('tr', {},
         h('td', {}, m.name), h('td', {}, m.email ?? ''), h('td', {}, t(`role.${m.role}`)),
         h('td', {}, m.active ? (m.twoFactorEnabled ? t('settings.active2fa') : t('settings.active')) : t('settings.inactive')),
-        h('td', {}, m.active ? h('button', { onclick: async () => {
+        h('td', { class: 'row-actions' }, m.active ? h('button', { class: 'link', onclick: () => editMemberRights(m.id, renderAgain) }, t('rights.edit')) : null,
+          m.active ? h('button', { onclick: async () => {
           if (!confirm(t('settings.confirmDeactivate', { name: m.name }))) return;
           try { await api('POST', `/api/v1/members/${m.id}/deactivate`); renderAgain(); } catch (failure) { error.textContent = failure.message; }
         } }, t('settings.deactivate')) : null))))),
