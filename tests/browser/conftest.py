@@ -40,11 +40,14 @@ class Demo:
         self.sim = f"http://127.0.0.1:{sim_port}"
         self.counter = 0
 
-    def customer_writes(self, text, wa_id=None, name="Test Customer"):
+    def customer_writes(self, text, wa_id=None, name="Test Customer", context=None):
         """A simulated customer sends a WhatsApp message (a signed webhook reaches Chorus)."""
         self.counter += 1
         wa_id = wa_id or f"49160{os.getpid() % 1000:03d}{self.counter:04d}"
-        body = json.dumps({"from": wa_id, "name": name, "text": text}).encode()
+        payload = {"from": wa_id, "name": name, "text": text}
+        if context:
+            payload["context"] = context  # the wamid this message replies to
+        body = json.dumps(payload).encode()
         request = urllib.request.Request(self.sim + "/_sim/inject", data=body, headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=5) as r:
             return wa_id, json.load(r)["id"]

@@ -96,6 +96,14 @@ def test_labels_status_transfer_and_search(browser, demo):
     header.locator("summary", has_text="Labels").click()
     header.locator("label.check", has_text="Refund").locator("input").check()
     expect(header.locator("summary")).to_contain_text("(1)", timeout=5_000)
+    # The list narrows to that label; back to any label afterwards.
+    demo.customer_writes("Just saying hello", name="Otto Other")
+    expect(conversation_row(admin, "Otto Other")).to_be_visible(timeout=10_000)
+    admin.get_by_label("Label", exact=True).select_option(label="Refund")
+    expect(conversation_row(admin, "Otto Other")).to_have_count(0, timeout=5_000)
+    expect(conversation_row(admin, "Rosa Refund")).to_be_visible()
+    admin.get_by_label("Label", exact=True).select_option(label="Any label")
+    expect(conversation_row(admin, "Otto Other")).to_be_visible(timeout=5_000)
     header.get_by_label("Status").select_option("pending")
     expect(header.get_by_label("Status")).to_have_value("pending", timeout=5_000)
     header.get_by_label("Status").select_option("snooze-hour")
@@ -123,13 +131,18 @@ def test_labels_status_transfer_and_search(browser, demo):
 
 def test_thread_days_and_scrolling_back(browser, demo):
     for i in range(70):
-        demo.customer_writes(f"line {i:02d} of a long story", wa_id="4917600070001", name="Lena Long")
+        _, wamid = demo.customer_writes(f"line {i:02d} of a long story", wa_id="4917600070001", name="Lena Long")
+        if i == 65:
+            quoted = wamid
+    demo.customer_writes("about that line: thanks", wa_id="4917600070001", name="Lena Long", context=quoted)
     admin = sign_in(browser, demo, "admin@demo.chorus")
     expect(conversation_row(admin, "Lena Long")).to_be_visible(timeout=10_000)
     admin.wait_for_timeout(1500)
     conversation_row(admin, "Lena Long").click()
     expect(admin.locator(".messages .day").first).to_contain_text("Today")
     expect(admin.locator(".bubble", has_text="line 69 of a long story")).to_be_visible(timeout=5_000)
+    # A reply shows what it answers.
+    expect(admin.locator(".bubble", has_text="about that line").locator(".quote")).to_have_text("line 65 of a long story")
     # The first page holds the newest messages; scrolling to the top brings the older ones.
     admin.locator(".messages").evaluate("el => el.scrollTop = 0")
     expect(admin.locator(".bubble", has_text="line 00 of a long story")).to_have_count(1, timeout=5_000)

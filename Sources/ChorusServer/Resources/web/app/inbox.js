@@ -19,7 +19,7 @@ export function showInbox(me, restart) {
   const state = {
     me, view: 'all', conversations: [], selected: null, messages: [], notes: [], members: new Map(),
     presence: new Map(), counts: {}, changedSince: null, mode: 'reply', labels: [],
-    olderCursor: null, loadingOlder: false,
+    olderCursor: null, loadingOlder: false, teams: [], filters: { label: '', team: '', status: '', sort: 'activity' },
   };
   const memberName = (id) => state.members.get(id)?.name ?? `#${id}`;
   const root = clear(document.getElementById('root'));
@@ -33,6 +33,21 @@ export function showInbox(me, restart) {
     return { view, button, count };
   });
   const list = h('ul', { class: 'conversation-list', role: 'listbox', 'aria-label': t('views.title') });
+  // Narrowing the view: by label, team, status; sorted by activity or by who waits longest.
+  const filter = (name, label, options) => h('select', { class: 'compact', 'aria-label': label, dataset: { filter: name },
+    onchange: (e) => { state.filters[name] = e.target.value; loadList(); } }, options);
+  const filters = h('div', { class: 'filters' });
+  function renderFilters() {
+    clear(filters).append(...[
+      state.labels.length ? filter('label', t('filters.label'), [h('option', { value: '' }, t('filters.anyLabel')),
+        state.labels.map((l) => h('option', { value: String(l.id), selected: state.filters.label === String(l.id) }, l.name))]) : null,
+      state.teams.length ? filter('team', t('filters.team'), [h('option', { value: '' }, t('filters.anyTeam')),
+        state.teams.map((x) => h('option', { value: String(x.id), selected: state.filters.team === String(x.id) }, x.name))]) : null,
+      filter('status', t('thread.status'), [h('option', { value: '' }, t('filters.anyStatus')),
+        ['open', 'pending', 'snoozed', 'resolved'].map((v) => h('option', { value: v, selected: state.filters.status === v }, t(`status.${v}`)))]),
+      filter('sort', t('filters.sort'), ['activity', 'waiting'].map((v) => h('option', { value: v, selected: state.filters.sort === v }, t(`filters.sort.${v}`))))]
+      .filter(Boolean));
+  }
   const listState = h('p', { class: 'empty' }, t('list.loading'));
   const threadHeader = h('header', { class: 'thread-header' });
   const presenceLine = h('div', { class: 'presence', 'aria-live': 'polite' });
@@ -59,7 +74,7 @@ export function showInbox(me, restart) {
     h('p', { class: 'empty thread-empty' }, t('thread.none')));
   const customer = h('aside', { class: 'customer', 'aria-label': t('customer.title') });
   const panes = h('div', { class: 'panes' },
-    h('nav', { class: 'sidebar', 'aria-label': t('views.title') }, h('div', { class: 'views' }, viewButtons.map((v) => v.button)), listState, list),
+    h('nav', { class: 'sidebar', 'aria-label': t('views.title') }, h('div', { class: 'views' }, viewButtons.map((v) => v.button)), filters, listState, list),
     h('main', { class: 'main' }, thread), customer);
   const settingsArea = h('main', { class: 'settings-area', hidden: true });
   const signOut = h('button', { class: 'link', onclick: async () => { socket.stop(); await api('DELETE', '/api/v1/sessions/current').catch(() => {}); restart(); } }, t('nav.signOut'));
@@ -79,9 +94,12 @@ export function showInbox(me, restart) {
 
   // --- data
   async function loadMembers() {
-    const [data, labels] = await Promise.all([api('GET', '/api/v1/members'), api('GET', '/api/v1/labels').catch(() => ({ items: [] }))]);
+    const [data, labels, teams] = await Promise.all([api('GET', '/api/v1/members'), api('GET', '/api/v1/labels').catch(() => ({ items: [] })),
+      api('GET', '/api/v1/teams').catch(() => ({ items: [] }))]);
     for (const m of data.items) state.members.set(m.id, m);
     state.labels = labels.items;
+    state.teams = teams.items;
+    renderFilters();
   }
 
   async function loadCounts() {
@@ -94,7 +112,9 @@ export function showInbox(me, restart) {
 
   async function loadList() {
     try {
-      const page = await api('GET', `/api/v1/conversations?view=${state.view}&limit=100`);
+      const query = new URLSearchParams({ view: state.view, limit: '100' });
+      for (const [name, value] of Object.entries(state.filters)) if (value) query.set(name, value);
+      const page = await api('GET', `/api/v1/conversations?${query}`);
       state.conversations = page.items;
       listState.hidden = page.items.length > 0;
       listState.textContent = t('list.empty');
@@ -174,7 +194,7 @@ export function showInbox(me, restart) {
   function renderTimeline(keepScroll) {
     const fromBottom = messagesPane.scrollHeight - messagesPane.scrollTop;
     const atBottom = fromBottom - messagesPane.clientHeight < 40;
-    const actions = { retry: retryMessage, template: () => chooseTemplate() };
+    const actions = { retry: retryMessage, template: () => chooseTemplate(), quoted: (wamid) => state.messages.find((m) => m.wamid === wamid) };
     // Meta's timestamps have whole seconds: within one second, the order of arrival (the id) decides.
     const items = [...state.messages.map((m) => ({ at: m.timestamp, order: m.id, node: renderMessage(m, memberName, actions) })),
       ...state.notes.map((n) => ({ at: n.createdAt, order: 0, node: renderNote(n, memberName) }))]

@@ -6,12 +6,19 @@ import { money, t, time } from './i18n.js';
 export function renderMessage(message, memberName, actions = {}) {
   const outbound = message.direction === 'outbound';
   const bubble = h('div', { class: `bubble ${outbound ? 'out' : 'in'}`, dataset: { id: message.id } },
+    message.replyToWamid ? quote(actions.quoted?.(message.replyToWamid)) : null,
     h('div', { class: 'body' }, body(message)),
     h('div', { class: 'meta' },
       outbound && message.senderMemberId ? h('span', { class: 'sender' }, memberName(message.senderMemberId)) : null,
       h('time', { datetime: new Date(message.timestamp).toISOString() }, time(message.timestamp)),
       outbound ? ticks(message) : null));
   return h('div', { class: `row ${outbound ? 'out' : 'in'}` }, bubble, outbound ? problem(message, actions) : null);
+}
+
+// The message this one answers, as WhatsApp shows it: a short quote above the text.
+function quote(original) {
+  const text = original ? (original.text ?? original.content?.body ?? original.content?.text?.body ?? t(`message.${original.type}`)) : t('message.quotedUnavailable');
+  return h('blockquote', { class: 'quote' }, text.length > 140 ? `${text.slice(0, 140)}…` : text);
 }
 
 function problem(message, actions) {
