@@ -72,6 +72,11 @@ struct InboxTests {
             #expect(waiting.body["nextCursor"]?.string != nil)
             let bad = try await server.request("GET", "/api/v1/conversations?view=everything", token: token)
             #expect(bad.body["error"]?["code"]?.string == "invalid_view")
+            // Pages are bounded: one request cannot ask for the whole store.
+            for limit in ["0", "201", "1000000", "-5"] {
+                let tooMany = try await server.request("GET", "/api/v1/conversations?limit=\(limit)", token: token)
+                #expect(tooMany.status == 400 && tooMany.body["error"]?["code"]?.string == "invalid_limit", "limit=\(limit)")
+            }
             // Labels filter.
             let label = try await server.request("POST", "/api/v1/labels", token: token, json: ["name": "VIP", "color": "#aa3300"])
             let labelID = label.body["id"]!.int!

@@ -191,10 +191,13 @@ struct ConversationController {
         return id
     }
 
+    static let maximumPageSize = 200
+
     static func limit(_ query: FlatDictionary<Substring, Substring>) throws -> Int {
         guard let raw = query["limit"] else { return defaultPageSize }
-        guard let limit = Int(raw) else {
-            throw ChorusError.badRequest("invalid_limit", "limit must be a whole number.")
+        // Bounded: one request must not be able to ask for the whole store at once.
+        guard let limit = Int(raw), (1...maximumPageSize).contains(limit) else {
+            throw ChorusError.badRequest("invalid_limit", "limit must be a whole number from 1 to \(maximumPageSize).")
         }
         return limit
     }
