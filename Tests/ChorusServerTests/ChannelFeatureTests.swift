@@ -12,7 +12,10 @@ struct ChannelFeatureTests {
     @Test("templates sync from the WABA across pages, are listed, and follow status webhooks")
     func templates() async throws {
         try await TestServer.with(simulator: true) { server in
-            let (_, token) = try await server.member(.standard)
+            // Syncing needs manage_channels (an admin); any member may list what was synced.
+            let (_, token) = try await server.member(.admin)
+            let (_, agent) = try await server.member(.standard)
+            #expect(try await server.request("POST", "/api/v1/templates/sync", token: agent).status == 403)
             // More templates than one page holds, so the sync must follow paging.next.
             let channel = server.channel!
             for index in 0..<120 {

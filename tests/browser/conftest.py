@@ -52,6 +52,13 @@ class Demo:
         with urllib.request.urlopen(request, timeout=5) as r:
             return wa_id, json.load(r)["id"]
 
+    def customer_sends(self, wa_id, kind, content, name="Test Customer"):
+        """Any message type, as Meta shapes it: `content` is the object under the type's key."""
+        body = json.dumps({"from": wa_id, "name": name, "type": kind, "content": content}).encode()
+        request = urllib.request.Request(self.sim + "/_sim/inject", data=body, headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=5) as r:
+            return json.load(r)["id"]
+
     def sent(self):
         with urllib.request.urlopen(self.sim + "/_sim/sent", timeout=5) as r:
             return json.load(r)["items"]

@@ -130,10 +130,17 @@ def test_labels_status_transfer_and_search(browser, demo):
 
 
 def test_thread_days_and_scrolling_back(browser, demo):
+    wamids = {}
     for i in range(70):
         _, wamid = demo.customer_writes(f"line {i:02d} of a long story", wa_id="4917600070001", name="Lena Long")
-        if i == 65:
-            quoted = wamid
+        wamids[i] = wamid
+    quoted = wamids[65]
+    # WhatsApp's later changes to earlier messages: a reaction, a deletion, an edit.
+    lena = "4917600070001"
+    demo.customer_sends(lena, "reaction", {"message_id": wamids[66], "emoji": "👍"}, name="Lena Long")
+    demo.customer_sends(lena, "revoke", {"original_message_id": wamids[67]}, name="Lena Long")
+    demo.customer_sends(lena, "edit", {"original_message_id": wamids[68],
+                                       "message": {"type": "text", "text": {"body": "line 68, corrected"}}}, name="Lena Long")
     demo.customer_writes("about that line: thanks", wa_id="4917600070001", name="Lena Long", context=quoted)
     admin = sign_in(browser, demo, "admin@demo.chorus")
     expect(conversation_row(admin, "Lena Long")).to_be_visible(timeout=10_000)
@@ -141,6 +148,12 @@ def test_thread_days_and_scrolling_back(browser, demo):
     conversation_row(admin, "Lena Long").click()
     expect(admin.locator(".messages .day").first).to_contain_text("Today")
     expect(admin.locator(".bubble", has_text="line 69 of a long story")).to_be_visible(timeout=5_000)
+    # Edits, deletions and reactions show on the message they change, not as messages of their own.
+    expect(admin.locator(".bubble", has_text="line 68, corrected").locator(".edited")).to_be_visible(timeout=5_000)
+    expect(admin.locator(".bubble", has_text="line 68 of a long story")).to_have_count(0)
+    expect(admin.locator(".bubble.deleted")).to_contain_text("This message was deleted")
+    expect(admin.locator(".bubble", has_text="line 67 of a long story")).to_have_count(0)
+    expect(admin.locator(".bubble", has_text="line 66 of a long story").locator(".reaction")).to_have_text("👍")
     # A reply shows what it answers.
     expect(admin.locator(".bubble", has_text="about that line").locator(".quote")).to_have_text("line 65 of a long story")
     # The first page holds the newest messages; scrolling to the top brings the older ones.

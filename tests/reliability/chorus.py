@@ -71,6 +71,27 @@ def encode(payload) -> bytes:
     return json.dumps(payload, ensure_ascii=True, separators=(",", ":")).encode()
 
 
+def send_webhooks(server, label: str, worker: int, stop: threading.Event, acknowledged: list,
+                  answers: list | None = None, stop_when_gone: bool = False):
+    """One load generator: single-message webhooks with unique ids until `stop` is set. Each
+    acknowledged id goes into `acknowledged`, each answer as (sent, answered, status) into
+    `answers`. A refused or unanswered request is retried after a pause, unless `stop_when_gone`."""
+    i = 0
+    while not stop.is_set():
+        i += 1
+        wamid = f"wamid.{label}.{worker}.{i}"
+        sent = time.monotonic()
+        status = server.http.webhook(webhook([text_message(wamid, f"49{worker}{i % 40:04d}", f"{label} {wamid}")]))
+        if answers is not None:
+            answers.append((sent, time.monotonic(), status))
+        if status == 200:
+            acknowledged.append(wamid)
+        elif status is None and stop_when_gone:
+            return  # the server is gone
+        else:
+            time.sleep(0.05)
+
+
 class Http:
     """One keep-alive connection per thread to one base address. Connection errors come back as
     status None, never as exceptions: a killed server is an expected event here."""

@@ -37,7 +37,8 @@ def test_schemathesis_against_openapi(workspace, quick, report, tmp_path):
     server_errors = [line for line in output.splitlines() if "Server error" in line]
     report(tried=f"schemathesis over every operation of /openapi.json ({generated.group(1) if generated else '?'} requests, "
                  f"checks {CHECKS})",
-           lost=f"{len(failures)} operations with failures{': ' + ', '.join(failures[:8]) if failures else ''}; "
+           lost=f"{len(failures)} operations with failures{': ' + ', '.join(failures[:8]) if failures else ''}, "
+                f"{len(server_errors)} server errors; "
                 f"server alive afterwards: {server.process.alive()}",
            failures=failures)
     assert server.process.alive()

@@ -6,24 +6,13 @@ import threading
 import time
 from collections import Counter
 
-from chorus import text_message, webhook
+from chorus import send_webhooks
 
 
 def load_until_killed(server, round_no: int, acknowledged: list, workers: int = 8):
     stop = threading.Event()
-
-    def worker(w: int):
-        i = 0
-        while not stop.is_set():
-            i += 1
-            wamid = f"wamid.kill.{round_no}.{w}.{i}"
-            status = server.http.webhook(webhook([text_message(wamid, f"4917{w}{i % 40:04d}", f"kill {wamid}")]))
-            if status == 200:
-                acknowledged.append(wamid)
-            elif status is None:
-                return  # the server is gone
-
-    threads = [threading.Thread(target=worker, args=(w,)) for w in range(workers)]
+    threads = [threading.Thread(target=send_webhooks, args=(server, f"kill{round_no}", w, stop, acknowledged),
+                                kwargs={"stop_when_gone": True}) for w in range(workers)]
     for t in threads:
         t.start()
     time.sleep(random.uniform(0.3, 1.5))

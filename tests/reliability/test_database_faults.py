@@ -6,7 +6,7 @@ import threading
 import time
 from collections import Counter
 
-from chorus import free_port, text_message, wait_until, webhook
+from chorus import free_port, send_webhooks, wait_until
 
 
 def test_postgres_restart_under_load(pg_workspace, postgres, quick, report):
@@ -20,19 +20,6 @@ def test_postgres_restart_under_load(pg_workspace, postgres, quick, report):
     answers: list[tuple[float, float, int | None]] = []  # (sent, answered, status)
     stop = threading.Event()
 
-    def sender(w: int):
-        i = 0
-        while not stop.is_set():
-            i += 1
-            wamid = f"wamid.pgfault.{w}.{i}"
-            started = time.monotonic()
-            status = server.http.webhook(webhook([text_message(wamid, f"4970{w}{i % 30:04d}", f"pg {wamid}")]))
-            answers.append((started, time.monotonic(), status))
-            if status == 200:
-                acknowledged.append(wamid)
-            else:
-                time.sleep(0.05)
-
     injected: list[str] = []
 
     def customers():
@@ -43,7 +30,7 @@ def test_postgres_restart_under_load(pg_workspace, postgres, quick, report):
             injected.append(sim.inject(f"4971{n % 10:04d}", f"customer message {n}"))
             time.sleep(0.1)
 
-    threads = [threading.Thread(target=sender, args=(w,)) for w in range(4)] + [threading.Thread(target=customers)]
+    threads = [threading.Thread(target=send_webhooks, args=(server, "pgfault", w, stop, acknowledged, answers)) for w in range(4)] + [threading.Thread(target=customers)]
     for t in threads:
         t.start()
     time.sleep(2)

@@ -42,11 +42,11 @@ public final class OutboundSender: Service, Sendable {
         if interrupted > 0 {
             logger.warning("\(interrupted) message(s) were being sent when Chorus stopped; marked for an agent to check")
         }
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                let sent = (try? await self.sendDueBatch()) ?? 0
-                if sent == 0 { await self.idle() }
-            }
+        // On graceful shutdown no new batch is claimed, but sends under way finish and record
+        // their outcome: cancelling them would leave their rows `sending` (then `unknown`).
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let sent = (try? await sendDueBatch()) ?? 0
+            if sent == 0 { await idle() }
         }
     }
 
@@ -58,7 +58,7 @@ public final class OutboundSender: Service, Sendable {
         for _ in 0..<20 {
             if kicked.withLock({ let was = $0; $0 = false; return was }) { return }
             try? await Task.sleep(for: .milliseconds(10))
-            if Task.isCancelled { return }
+            if Task.isCancelled || Task.isShuttingDownGracefully { return }
         }
     }
 

@@ -22,11 +22,11 @@ struct EventsController {
     /// Refuses before the upgrade what the socket could not serve: a plain GET (426) and a
     /// `last_event_id` that is not an event id (400).
     @Sendable func shouldUpgrade(_ request: Request, _ context: ChorusRequestContext) async throws -> RouterShouldUpgrade {
-        guard request.headers[.upgrade]?.lowercased() == "websocket" else {
-            throw ChorusError(status: 426, code: "upgrade_required", message: "This is a WebSocket endpoint: send an Upgrade: websocket request.")
-        }
         if let raw = request.uri.queryParameters.get("last_event_id"), (Int64(raw) ?? -1) < 0 {
             throw ChorusError.badRequest("invalid_last_event_id", "last_event_id must be a non-negative event id.")
+        }
+        guard request.headers[.upgrade]?.lowercased() == "websocket" else {
+            throw ChorusError(status: 426, code: "upgrade_required", message: "This is a WebSocket endpoint: send an Upgrade: websocket request.")
         }
         return .upgrade([:])
     }

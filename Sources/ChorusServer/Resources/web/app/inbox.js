@@ -196,7 +196,9 @@ export function showInbox(me, restart) {
     const atBottom = fromBottom - messagesPane.clientHeight < 40;
     const actions = { retry: retryMessage, template: () => chooseTemplate(), quoted: (wamid) => state.messages.find((m) => m.wamid === wamid) };
     // Meta's timestamps have whole seconds: within one second, the order of arrival (the id) decides.
-    const items = [...state.messages.map((m) => ({ at: m.timestamp, order: m.id, node: renderMessage(m, memberName, actions) })),
+    const changes = foldChanges(state.messages);
+    const items = [...state.messages.filter((m) => !changes.folded.has(m.id))
+      .map((m) => ({ at: m.timestamp, order: m.id, node: renderMessage(m, memberName, actions, changes.of(m)) })),
       ...state.notes.map((n) => ({ at: n.createdAt, order: 0, node: renderNote(n, memberName) }))]
       .sort((a, b) => a.at - b.at || a.order - b.order);
     const nodes = [h('p', { class: 'older muted' }, state.olderCursor ? (state.loadingOlder ? t('thread.loadingOlder') : '') : t('thread.beginning'))];
@@ -405,6 +407,24 @@ export function showInbox(me, restart) {
 
   loadMembers().finally(loadList);
   socket.start();
+}
+
+// Edits, deletions and reactions refer to an earlier message by its wamid: when that message is
+// in the thread, they are shown on it (as WhatsApp does) instead of as messages of their own.
+function foldChanges(messages) {
+  const byWamid = new Map(messages.filter((m) => m.wamid).map((m) => [m.wamid, m]));
+  const edits = new Map(), deleted = new Set(), reactions = new Map(), folded = new Set();
+  for (const m of messages) {
+    const c = m.content ?? {};
+    const target = m.type === 'edit' ? c.edit?.original_message_id : m.type === 'revoke' ? c.revoke?.original_message_id
+      : m.type === 'reaction' ? c.reaction?.message_id : null;
+    if (!target || !byWamid.has(target)) continue;
+    folded.add(m.id);
+    if (m.type === 'edit') edits.set(target, m);
+    else if (m.type === 'revoke') deleted.add(target);
+    else reactions.set(target, c.reaction?.emoji || null);  // an empty emoji takes the reaction back
+  }
+  return { folded, of: (m) => ({ edit: edits.get(m.wamid), deleted: deleted.has(m.wamid), reaction: reactions.get(m.wamid) }) };
 }
 
 function initials(name) {

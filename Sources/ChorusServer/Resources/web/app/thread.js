@@ -3,12 +3,19 @@ import { money, t, time } from './i18n.js';
 
 // One message as the agent sees it: every WhatsApp type rendered as text and links only. A failed
 // reply says why, with what to do next (`actions.retry`, `actions.template`).
-export function renderMessage(message, memberName, actions = {}) {
+// `changes` folds later messages into this one as WhatsApp shows them: `edit` (the customer's
+// edit replaces the content, marked "edited"), `deleted`, `reaction` (an emoji on the bubble).
+export function renderMessage(message, memberName, actions = {}, changes = {}) {
   const outbound = message.direction === 'outbound';
-  const bubble = h('div', { class: `bubble ${outbound ? 'out' : 'in'}`, dataset: { id: message.id } },
+  const shown = changes.edit
+    ? { ...message, type: changes.edit.content?.edit?.message?.type ?? message.type, text: changes.edit.text,
+      content: changes.edit.content?.edit?.message ?? message.content }
+    : message;
+  const bubble = h('div', { class: `bubble ${outbound ? 'out' : 'in'}${changes.deleted ? ' deleted' : ''}`, dataset: { id: message.id } },
     message.replyToWamid ? quote(actions.quoted?.(message.replyToWamid)) : null,
-    h('div', { class: 'body' }, body(message)),
-    h('div', { class: 'meta' },
+    h('div', { class: 'body' }, changes.deleted ? t('message.deleted') : body(shown)),
+    changes.reaction ? h('span', { class: 'reaction', 'aria-label': t('message.reaction', { emoji: changes.reaction }) }, changes.reaction) : null,
+    h('div', { class: 'meta' }, changes.edit && !changes.deleted ? h('span', { class: 'edited' }, t('message.edited')) : null,
       outbound && message.senderMemberId ? h('span', { class: 'sender' }, memberName(message.senderMemberId)) : null,
       h('time', { datetime: new Date(message.timestamp).toISOString() }, time(message.timestamp)),
       outbound ? ticks(message) : null));
