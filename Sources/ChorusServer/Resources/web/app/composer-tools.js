@@ -47,6 +47,7 @@ export function composerTools({ textarea, mode, members, me, onError, onFileSent
 
   function pick(index) {
     const item = items[index];
+    asked += 1;
     if (!item) return;
     item.apply();
     show([]);
@@ -57,12 +58,16 @@ export function composerTools({ textarea, mode, members, me, onError, onFileSent
     return [...members().values()].filter((m) => textarea.value.includes(`@${m.name}`)).map((m) => m.id);
   }
 
+  let asked = 0;
   async function update() {
+    const mine = ++asked;
     const before = textarea.value.slice(0, textarea.selectionStart);
     const slash = /^\/(\S*)$/.exec(textarea.value);
     if (mode() === 'reply' && slash) {
       const query = slash[1].toLowerCase();
-      const matches = (await loadQuickReplies()).filter((q) => q.shortcut.toLowerCase().startsWith(query)).slice(0, 8);
+      const all = await loadQuickReplies();
+      if (mine !== asked) return;  // typed on (or sent) while the list was loading: a later call decides
+      const matches = all.filter((q) => q.shortcut.toLowerCase().startsWith(query)).slice(0, 8);
       show(matches.length ? matches.map((q) => ({ label: `/${q.shortcut}`, detail: q.body.slice(0, 60),
         apply: () => { textarea.value = q.body; } }))
         : [{ label: t('composer.noQuickReplies', { query: slash[1] }), apply: () => {} }]);
@@ -95,7 +100,8 @@ export function composerTools({ textarea, mode, members, me, onError, onFileSent
 
   textarea.setAttribute('aria-autocomplete', 'list');
   textarea.addEventListener('input', update);
-  textarea.addEventListener('blur', () => setTimeout(() => show([]), 150));
+  // Leaving the composer closes the list (later, so a click on an item still lands), unless focus came back.
+  textarea.addEventListener('blur', () => setTimeout(() => { if (document.activeElement !== textarea) show([]); }, 150));
 
   // Emoji: a small palette; the picked one goes in at the caret.
   const palette = h('div', { class: 'emoji-palette', role: 'menu', hidden: true },
@@ -138,7 +144,10 @@ export function composerTools({ textarea, mode, members, me, onError, onFileSent
     }
   }
 
-  return { suggestions, palette, emojiButton, attachButton, picker, handleKey, sendFile, mentionedIds };
+  // After sending, the text is gone: no suggestion list may linger or arrive late.
+  function reset() { asked += 1; show([]); }
+
+  return { suggestions, palette, emojiButton, attachButton, picker, handleKey, sendFile, mentionedIds, reset };
 }
 
 // Drag and drop of a file anywhere on `area` sends it through `tools.sendFile`.

@@ -320,6 +320,7 @@ export function showInbox(me, restart) {
         await api('POST', `/api/v1/conversations/${id}/messages`, { text, lastSeenMessageId: lastSeen, confirm });
       }
       textarea.value = '';
+      tools.reset();
       changedBanner.hidden = true;
     } catch (error) {
       if (error.code === 'conversation_changed') {
