@@ -13,7 +13,7 @@ struct Samples {
     }
 
     var summary: [String: Double] {
-        ["count": Double(values.count), "p50_ms": percentile(50), "p95_ms": percentile(95), "p99_ms": percentile(99),
+        ["count": Double(values.count), "min_ms": values.min() ?? .nan, "p50_ms": percentile(50), "p95_ms": percentile(95), "p99_ms": percentile(99),
          "max_ms": values.max() ?? .nan]
     }
 }
