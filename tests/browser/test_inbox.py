@@ -98,6 +98,16 @@ def test_interface_switches_to_simplified_chinese(browser, demo):
     expect(page.get_by_role("button", name="退出登录")).to_be_visible()
     page.select_option("#language", "en")
     page.context.close()
+    # The admin console too, including what the server computes (advisories, presets).
+    admin = sign_in(browser, demo, "admin@demo.chorus")
+    admin.select_option("#language", "zh-CN")
+    admin.get_by_role("button", name="设置").click()
+    admin.locator(".settings-menu .view", has_text="建议").click()
+    expect(admin.locator(".advisories")).to_contain_text("管理员")
+    expect(admin.locator(".advisories")).not_to_contain_text("admin")
+    expect(admin.locator(".settings-page")).to_contain_text("每天少于 50 条消息")
+    admin.select_option("#language", "en")
+    admin.context.close()
 
 
 def test_link_a_new_browser_with_a_code(browser, demo):

@@ -14,11 +14,14 @@ public enum TeamAdvisories {
         }
     }
 
+    /// `message` is English; `params` are its numbers and names, so a client can word it in
+    /// the member's language by `code` and `ok`.
     public struct Advisory: Sendable, Equatable, Codable {
         public var code: String
         public var ok: Bool
         public var message: String
         public var memberIds: [Int64]
+        public var params: [String: String] = [:]
     }
 
     /// `members` are the active members.
@@ -29,7 +32,8 @@ public enum TeamAdvisories {
             let pct = share(holders)
             return Advisory(code: code, ok: pct <= limit,
                             message: "\(holders.count) of \(members.count) members (\(pct) %) \(what); the 3-2-1 rule suggests at most \(limit) %.",
-                            memberIds: holders.map(\.id))
+                            memberIds: holders.map(\.id),
+                            params: ["count": "\(holders.count)", "total": "\(members.count)", "percent": "\(pct)", "limit": "\(limit)"])
         }
         let broadcasters = members.filter { $0.permissions.contains(.sendBroadcasts) }
         let modifiers = members.filter { !$0.permissions.isDisjoint(with: Permission.modifiesData) }
@@ -44,14 +48,14 @@ public enum TeamAdvisories {
             Advisory(code: "admin_backup", ok: admins.count >= 2,
                      message: admins.count >= 2 ? "\(admins.count) admins back each other up."
                         : "Only \(admins.count) admin: add a second so one can stand in for the other.",
-                     memberIds: admins.map(\.id)),
+                     memberIds: admins.map(\.id), params: ["count": "\(admins.count)"]),
             Advisory(code: "delete_and_broadcast", ok: risky.isEmpty,
                      message: risky.isEmpty ? "Nobody holds both Delete Chat History and Send Broadcasts."
-                        : "\(risky.map(\.name).joined(separator: ", ")) hold both Delete Chat History and Send Broadcasts, a combination linked to 3.7× more complaints.",
-                     memberIds: risky.map(\.id)),
+                        : "\(risky.map(\.name).joined(separator: ", ")) \(risky.count == 1 ? "holds" : "hold") both Delete Chat History and Send Broadcasts, a combination linked to 3.7× more complaints.",
+                     memberIds: risky.map(\.id), params: ["names": risky.map(\.name).joined(separator: ", ")]),
             Advisory(code: "standard_share", ok: members.count < 4 || (60...95).contains(share(standard)),
                      message: "\(share(standard)) % of members are Standard; well-run teams have about 80 %.",
-                     memberIds: standard.map(\.id)),
+                     memberIds: standard.map(\.id), params: ["percent": "\(share(standard))"]),
         ]
     }
 }

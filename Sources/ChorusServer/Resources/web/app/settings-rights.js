@@ -32,9 +32,18 @@ export async function editMemberRights(memberId, onSaved) {
       h('tbody', {}, PERMISSIONS.map((p) => h('tr', {}, h('td', {}, t(`perm.${p}`)), h('td', {}, overrides.get(p)),
         h('td', { class: effective.has(p) ? 'yes' : 'no' }, effective.has(p) ? '✓' : '—'))))),
     error, h('button', { class: 'primary', type: 'submit' }, t('settings.save')));
+  // The member's devices, and signing them all out (a lost phone, someone leaving).
+  const devices = h('section', {}, h('h3', {}, t('devices.title')),
+    detail.devices.length
+      ? h('ul', { class: 'plain' }, detail.devices.map((d) => h('li', {}, [d.device.browser, d.device.os, d.device.osVersion].filter(Boolean).join(' ') || d.device.deviceClass, ' · ', d.device.deviceClass, ' · ',
+        t('devices.lastSeen', { time: dateTime(d.device.lastSeenAt) }), d.outdatedOS ? h('span', { class: 'label warn' }, t('devices.outdated')) : null)))
+      : h('p', { class: 'muted' }, '—'),
+    detail.devices.length ? h('button', { type: 'button', onclick: async () => {
+      try { await api('POST', `/api/v1/members/${memberId}/logout-all`); dialog.close(); onSaved(); } catch (failure) { error.textContent = failure.message; }
+    } }, t('devices.signOutAll')) : null);
   const dialog = h('dialog', { class: 'panel wide', 'aria-labelledby': 'rights-title' },
     h('button', { class: 'link close', 'aria-label': t('search.close'), onclick: () => dialog.close() }, '✕'),
-    h('h2', { id: 'rights-title' }, t('rights.title', { name: detail.member.name })), form);
+    h('h2', { id: 'rights-title' }, t('rights.title', { name: detail.member.name })), form, devices);
   dialog.addEventListener('close', () => dialog.remove());
   document.body.append(dialog);
   dialog.showModal();

@@ -84,13 +84,20 @@ async function renderMembers(page) {
   async function renderAgain() { clear(page); await renderMembers(page); }
 }
 
+// The server's English text, unless the catalogue words it (by a stable code) in the member's language.
+function translated(key, params, fallback) {
+  const text = t(key, params ?? {});
+  return text === key ? fallback : text;
+}
+
 async function renderAdvisories(page) {
   const data = await api('GET', '/api/v1/team/advisories');
   page.append(h('h2', {}, t('settings.advisories')),
     h('ul', { class: 'advisories' }, data.advisories.map((a) => h('li', { class: a.ok ? 'ok' : 'warn' },
-      h('span', { 'aria-hidden': 'true' }, a.ok ? '✓ ' : '⚠ '), a.message))),
+      h('span', { 'aria-hidden': 'true' }, a.ok ? '✓ ' : '⚠ '), translated(`advisory.${a.code}.${a.ok ? 'ok' : 'bad'}`, a.params, a.message)))),
     h('h3', {}, t('settings.presets')),
-    h('ul', { class: 'plain' }, data.presets.map((p) => h('li', {}, h('strong', {}, p.name), ' — ', p.description, ' ',
+    h('ul', { class: 'plain' }, data.presets.map((p) => h('li', {}, h('strong', {}, translated(`preset.${p.name}`, {}, p.name)), ' — ',
+      translated(`preset.${p.name}.description`, {}, p.description), ' ',
       h('button', { onclick: async () => { await api('POST', `/api/v1/team/presets/${p.name}/apply`); clear(page); await renderAdvisories(page); } },
         data.appliedPreset === p.name ? t('settings.applied') : t('settings.apply'))))));
 }
