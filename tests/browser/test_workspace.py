@@ -131,35 +131,44 @@ def test_labels_status_transfer_and_search(browser, demo):
 
 def test_thread_days_and_scrolling_back(browser, demo):
     wamids = {}
-    for i in range(70):
-        _, wamid = demo.customer_writes(f"line {i:02d} of a long story", wa_id="4917600070001", name="Lena Long")
-        wamids[i] = wamid
-    quoted = wamids[65]
-    # WhatsApp's later changes to earlier messages: a reaction, a deletion, an edit.
+    total = 130  # more than the first page (100): the oldest come by scrolling back
+    for i in range(total):
+        _, wamids[i] = demo.customer_writes(f"line {i:03d} of a long story", wa_id="4917600070001", name="Lena Long")
+    # WhatsApp's later changes to earlier messages: a reaction, a deletion, an edit; then a reply.
     lena = "4917600070001"
-    demo.customer_sends(lena, "reaction", {"message_id": wamids[66], "emoji": "👍"}, name="Lena Long")
-    demo.customer_sends(lena, "revoke", {"original_message_id": wamids[67]}, name="Lena Long")
-    demo.customer_sends(lena, "edit", {"original_message_id": wamids[68],
-                                       "message": {"type": "text", "text": {"body": "line 68, corrected"}}}, name="Lena Long")
-    demo.customer_writes("about that line: thanks", wa_id="4917600070001", name="Lena Long", context=quoted)
+    demo.customer_sends(lena, "reaction", {"message_id": wamids[126], "emoji": "👍"}, name="Lena Long")
+    demo.customer_sends(lena, "revoke", {"original_message_id": wamids[127]}, name="Lena Long")
+    demo.customer_sends(lena, "edit", {"original_message_id": wamids[128],
+                                       "message": {"type": "text", "text": {"body": "line 128, corrected"}}}, name="Lena Long")
+    demo.customer_writes("about that line: thanks", wa_id=lena, name="Lena Long", context=wamids[125])
     admin = sign_in(browser, demo, "admin@demo.chorus")
     expect(conversation_row(admin, "Lena Long")).to_be_visible(timeout=10_000)
     admin.wait_for_timeout(1500)
     conversation_row(admin, "Lena Long").click()
     expect(admin.locator(".messages .day").first).to_contain_text("Today")
-    expect(admin.locator(".bubble", has_text="line 69 of a long story")).to_be_visible(timeout=5_000)
+    expect(admin.locator(".bubble", has_text="line 129 of a long story")).to_be_visible(timeout=5_000)
     # Edits, deletions and reactions show on the message they change, not as messages of their own.
-    expect(admin.locator(".bubble", has_text="line 68, corrected").locator(".edited")).to_be_visible(timeout=5_000)
-    expect(admin.locator(".bubble", has_text="line 68 of a long story")).to_have_count(0)
+    expect(admin.locator(".bubble", has_text="line 128, corrected").locator(".edited")).to_be_visible(timeout=5_000)
+    expect(admin.locator(".bubble", has_text="line 128 of a long story")).to_have_count(0)
     expect(admin.locator(".bubble.deleted")).to_contain_text("This message was deleted")
-    expect(admin.locator(".bubble", has_text="line 67 of a long story")).to_have_count(0)
-    expect(admin.locator(".bubble", has_text="line 66 of a long story").locator(".reaction")).to_have_text("👍")
+    expect(admin.locator(".bubble", has_text="line 127 of a long story")).to_have_count(0)
+    expect(admin.locator(".bubble", has_text="line 126 of a long story").locator(".reaction")).to_have_text("👍")
     # A reply shows what it answers.
-    expect(admin.locator(".bubble", has_text="about that line").locator(".quote")).to_have_text("line 65 of a long story")
-    # The first page holds the newest messages; scrolling to the top brings the older ones.
-    admin.locator(".messages").evaluate("el => el.scrollTop = 0")
-    expect(admin.locator(".bubble", has_text="line 00 of a long story")).to_have_count(1, timeout=5_000)
-    admin.locator(".messages").evaluate("el => el.scrollTop = 0")
+    expect(admin.locator(".bubble", has_text="about that line").locator(".quote")).to_have_text("line 125 of a long story")
+
+    # Search finds an old message and brings it into view (loading older pages to reach it).
+    expect(admin.locator(".bubble", has_text="line 010 of a long story")).to_have_count(0)
+    admin.locator(".messages").click()
+    admin.keyboard.press("Control+k")
+    admin.locator("#search-input").fill("010")
+    admin.locator(".search-results .result", has_text="line 010").click()
+    expect(admin.locator(".bubble.found", has_text="line 010 of a long story")).to_be_in_viewport(timeout=5_000)
+
+    # Scrolling to the top brings the rest, then says where the conversation begins.
+    for _ in range(3):
+        admin.locator(".messages").evaluate("el => el.scrollTop = 0")
+        admin.wait_for_timeout(300)
+    expect(admin.locator(".bubble", has_text="line 000 of a long story")).to_have_count(1, timeout=5_000)
     expect(admin.locator(".messages .older")).to_contain_text("start of the conversation", timeout=5_000)
     assert admin.errors == []
     admin.context.close()

@@ -80,7 +80,7 @@ export function showInbox(me, restart) {
   const signOut = h('button', { class: 'link', onclick: async () => { socket.stop(); await api('DELETE', '/api/v1/sessions/current').catch(() => {}); restart(); } }, t('nav.signOut'));
   root.append(
     h('header', { class: 'topbar' }, h('strong', { class: 'brand' }, t('app.name')),
-      h('button', { class: 'link', onclick: () => openSearch(open), title: t('search.open'), 'aria-label': t('search.open') },
+      h('button', { class: 'link', onclick: () => openSearch((conversationId, messageId) => open(conversationId, messageId)), title: t('search.open'), 'aria-label': t('search.open') },
         '🔍', h('span', { class: 'label-text' }, ' ', t('search.title'))),
       notificationsButton(h),
       h('span', { class: 'who' }, me.member.name),
@@ -143,7 +143,9 @@ export function showInbox(me, restart) {
     }
   }
 
-  async function open(id) {
+  // `focus`: a message to bring into view (from search); older pages are loaded until it is in
+  // the thread, at most 20 pages back.
+  async function open(id, focus = null) {
     state.selected = await api('GET', `/api/v1/conversations/${id}`);
     const [page, notes] = await Promise.all([
       api('GET', `/api/v1/conversations/${id}/messages?limit=100`),
@@ -158,6 +160,19 @@ export function showInbox(me, restart) {
     socket.send({ type: 'viewing', conversationId: id });
     api('POST', `/api/v1/conversations/${id}/read`).then(loadCounts).catch(() => {});
     loadCustomer(state.selected.contact.id);
+    if (focus) await bringIntoView(id, focus);
+  }
+
+  async function bringIntoView(id, messageId) {
+    for (let pages = 0; pages < 20 && !state.messages.some((m) => m.id === messageId) && state.olderCursor; pages += 1) {
+      await loadOlder();
+      if (state.selected?.id !== id) return;
+    }
+    const bubble = messagesPane.querySelector(`.bubble[data-id="${Number(messageId)}"]`);
+    if (!bubble) return;
+    bubble.scrollIntoView({ block: 'center' });
+    bubble.classList.add('found');
+    setTimeout(() => bubble.classList.remove('found'), 2500);
   }
 
   function openDevices() {
@@ -392,7 +407,7 @@ export function showInbox(me, restart) {
   // Keyboard: j/k move through the list, Enter opens, r reply, n note, a assign to me, e resolve,
   // Ctrl+K (or Cmd+K) search, ? the list of shortcuts.
   document.onkeydown = (e) => {
-    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'k') { e.preventDefault(); if (!document.querySelector('dialog[open]')) openSearch(open); return; }
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'k') { e.preventDefault(); if (!document.querySelector('dialog[open]')) openSearch((conversationId, messageId) => open(conversationId, messageId)); return; }
     if (document.querySelector('dialog[open]')) return;
     if (e.target instanceof HTMLTextAreaElement || e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement) return;
     const index = state.conversations.findIndex((c) => c.id === state.selected?.id);

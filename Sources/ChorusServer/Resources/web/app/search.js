@@ -24,8 +24,8 @@ export function openSearch(onOpen) {
     try {
       const found = await api('GET', `/api/v1/search?limit=20&q=${encodeURIComponent(q)}`);
       if (mine !== asked) return;  // a later query already answered
-      const pick = (id) => () => { dialog.close(); onOpen(id); };
-      const item = (id, title, detail) => h('li', {}, h('button', { type: 'button', class: 'result', onclick: pick(id) },
+      const pick = (id, messageId) => () => { dialog.close(); onOpen(id, messageId); };
+      const item = (id, title, detail, messageId) => h('li', {}, h('button', { type: 'button', class: 'result', onclick: pick(id, messageId) },
         h('strong', {}, title), h('span', { class: 'muted' }, detail)));
       append(clear(results), [
         found.conversations.length ? h('h3', {}, t('search.conversations')) : null,
@@ -33,7 +33,7 @@ export function openSearch(onOpen) {
           item(c.id, c.contact.name ?? c.contact.waId ?? '—', c.lastMessagePreview ?? ''))),
         found.messages.length ? h('h3', {}, t('search.messages')) : null,
         h('ul', { class: 'plain' }, found.messages.map((m) =>
-          item(m.conversationId, m.text ?? m.type, dateTime(m.timestamp)))),
+          item(m.conversationId, m.text ?? m.type, dateTime(m.timestamp), m.id))),
         !found.conversations.length && !found.messages.length ? h('p', { class: 'muted' }, t('search.none')) : null]);
     } catch (error) {
       clear(results).append(h('p', { class: 'form-error' }, error.message));
