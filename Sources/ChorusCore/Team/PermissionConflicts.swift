@@ -31,11 +31,22 @@ public enum PermissionConflicts {
         }
     }
 
+    /// `message` is English; `params` hold its names and numbers so a client can word it in the
+    /// member's language by `kind` (optional: reports stored before it existed have none).
     public struct Finding: Sendable, Equatable, Codable {
         public var kind: String
         public var severity: String
         public var subject: String
         public var message: String
+        public var params: [String: String]?
+
+        public init(kind: String, severity: String, subject: String, message: String, params: [String: String]? = nil) {
+            self.kind = kind
+            self.severity = severity
+            self.subject = subject
+            self.message = message
+            self.params = params
+        }
     }
 
     /// `members` are the active members only.
@@ -47,18 +58,21 @@ public enum PermissionConflicts {
             let both = template.adjustments.grants.intersection(template.adjustments.revokes)
             if !both.isEmpty {
                 findings.append(Finding(kind: "template_grants_and_revokes", severity: "error", subject: "template:\(template.id)",
-                    message: "Template \"\(template.name)\" both grants and removes \(names(both))."))
+                    message: "Template \"\(template.name)\" both grants and removes \(names(both)).",
+                    params: ["template": template.name, "permissions": names(both)]))
             }
             if let window = template.adjustments.sendWindow, window.isEmpty {
                 findings.append(Finding(kind: "empty_time_window", severity: "error", subject: "template:\(template.id)",
-                    message: "Template \"\(template.name)\" has an empty send window (\(window)): its members can never send."))
+                    message: "Template \"\(template.name)\" has an empty send window (\(window)): its members can never send.",
+                    params: ["template": template.name, "window": "\(window)"]))
             }
         }
         let windowed = templates.filter { $0.adjustments.sendWindow.map { !$0.isEmpty } ?? false }
         for (i, a) in windowed.enumerated() {
             for b in windowed.dropFirst(i + 1) where overlap(a.adjustments.sendWindow!, b.adjustments.sendWindow!) {
                 findings.append(Finding(kind: "overlapping_time_windows", severity: "warning", subject: "template:\(a.id),\(b.id)",
-                    message: "The send windows of \"\(a.name)\" (\(a.adjustments.sendWindow!)) and \"\(b.name)\" (\(b.adjustments.sendWindow!)) overlap."))
+                    message: "The send windows of \"\(a.name)\" (\(a.adjustments.sendWindow!)) and \"\(b.name)\" (\(b.adjustments.sendWindow!)) overlap.",
+                    params: ["template": a.name, "window": "\(a.adjustments.sendWindow!)", "other": b.name, "otherWindow": "\(b.adjustments.sendWindow!)"]))
             }
         }
 
@@ -68,24 +82,28 @@ public enum PermissionConflicts {
                 let beyond = template.adjustments.grants.subtracting(member.role.ceiling)
                 if !beyond.isEmpty {
                     findings.append(Finding(kind: "template_beyond_role", severity: "warning", subject: "member:\(member.id)",
-                        message: "Template \"\(template.name)\" grants \(names(beyond)), which the \(member.role.rawValue) role of \(member.name) does not allow; it has no effect."))
+                        message: "Template \"\(template.name)\" grants \(names(beyond)), which the \(member.role.rawValue) role of \(member.name) does not allow; it has no effect.",
+                        params: ["template": template.name, "permissions": names(beyond), "role": member.role.rawValue, "member": member.name]))
                 }
                 for (permission, granted) in member.overrides where granted ? template.adjustments.revokes.contains(permission)
                                                                             : template.adjustments.grants.contains(permission) {
                     findings.append(Finding(kind: "override_contradicts_template", severity: "info", subject: "member:\(member.id)",
-                        message: "\(member.name) has \(permission.rawValue) \(granted ? "granted" : "removed") although template \"\(template.name)\" \(granted ? "removes" : "grants") it; the override wins."))
+                        message: "\(member.name) has \(permission.rawValue) \(granted ? "granted" : "removed") although template \"\(template.name)\" \(granted ? "removes" : "grants") it; the override wins.",
+                        params: ["member": member.name, "permissions": permission.rawValue, "template": template.name, "granted": granted ? "true" : "false"]))
                 }
             }
             let overBeyond = Set(member.overrides.filter { $0.value }.keys).subtracting(member.role.ceiling)
             if !overBeyond.isEmpty {
                 findings.append(Finding(kind: "override_beyond_role", severity: "warning", subject: "member:\(member.id)",
-                    message: "\(member.name) has \(names(overBeyond)) granted, which the \(member.role.rawValue) role does not allow; it has no effect."))
+                    message: "\(member.name) has \(names(overBeyond)) granted, which the \(member.role.rawValue) role does not allow; it has no effect.",
+                    params: ["member": member.name, "permissions": names(overBeyond), "role": member.role.rawValue]))
             }
             let rights = PermissionAdjustments.effective(role: member.role, template: template?.adjustments, overrides: member.overrides)
             let windowClosed = template?.adjustments.sendWindow?.isEmpty ?? false
             if member.assignedOpenConversations > 0 && (!rights.contains(.sendMessages) || windowClosed) {
                 findings.append(Finding(kind: "cannot_reply_to_assigned", severity: "error", subject: "member:\(member.id)",
-                    message: "\(member.name) has \(member.assignedOpenConversations) open conversation(s) assigned but cannot send messages."))
+                    message: "\(member.name) has \(member.assignedOpenConversations) open conversation(s) assigned but cannot send messages.",
+                    params: ["member": member.name, "count": "\(member.assignedOpenConversations)"]))
             }
         }
 
@@ -95,7 +113,7 @@ public enum PermissionConflicts {
         }
         if admins.isEmpty {
             findings.append(Finding(kind: "no_admin", severity: "error", subject: "workspace",
-                message: "No active member can manage members: nobody could add, fix or remove anyone."))
+                message: "No active member can manage members: nobody could add, fix or remove anyone.", params: [:]))
         }
         return findings
     }

@@ -274,7 +274,11 @@ export function showInbox(me, restart) {
     const p = state.selected ? state.presence.get(state.selected.id) : null;
     const others = (ids) => (ids ?? []).filter((id) => id !== state.me.member.id).map(memberName);
     const viewing = others(p?.viewing), typing = others(p?.typing);
-    presenceLine.textContent = viewing.length ? t('thread.viewing', { names: viewing.join(', ') }) : '';
+    // Small avatars of who else has the thread open, with their names for screen readers and hover.
+    clear(presenceLine).append(...(viewing.length
+      ? [...viewing.map((name) => h('span', { class: 'avatar', title: name, 'aria-hidden': 'true' }, initials(name))),
+        h('span', {}, t('thread.viewing', { names: viewing.join(', ') }))]
+      : []));
     typingLine.textContent = typing.length ? t('thread.typing', { names: typing.join(', ') }) : '';
   }
 

@@ -98,6 +98,18 @@ export async function renderTemplates(page) {
     h('p', { class: 'muted' }, report.checkedAt ? t('rights.checkedAt', { time: dateTime(report.checkedAt) }) : t('rights.neverChecked'), ' ', check),
     findings.length
       ? h('ul', { class: 'advisories' }, findings.map((f) => h('li', { class: f.severity === 'error' ? 'bad' : 'warn' },
-        h('span', { 'aria-hidden': 'true' }, f.severity === 'error' ? '⛔ ' : '⚠ '), f.message)))
+        h('span', { 'aria-hidden': 'true' }, f.severity === 'error' ? '⛔ ' : '⚠ '), finding(f))))
       : h('p', {}, t('rights.noConflicts'))]);
+}
+
+// A finding in the member's language: its kind picks the sentence, its params fill it
+// (permission names translated one by one); the server's English when no sentence fits.
+function finding(f) {
+  if (!f.params) return f.message;
+  const params = { ...f.params };
+  if (params.permissions) params.permissions = params.permissions.split(', ').map((p) => t(`perm.${p}`)).join(', ');
+  if (params.role) params.role = t(`role.${params.role}`);
+  const key = `conflict.${f.kind}${f.kind === 'override_contradicts_template' ? (params.granted === 'true' ? '.granted' : '.removed') : ''}`;
+  const text = t(key, params);
+  return text === key ? f.message : text;
 }
