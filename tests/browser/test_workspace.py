@@ -246,3 +246,44 @@ def test_admin_console_rights_templates_channels_quick_replies(browser, demo):
     expect(admin.locator(".settings-page kbd", has_text="/hours")).to_be_visible(timeout=5_000)
     assert admin.errors == []
     admin.context.close()
+
+
+def notified(page, title, seconds=10):
+    """Waits for a recorded notification (polled from here: the page's CSP forbids eval)."""
+    for _ in range(seconds * 10):
+        if title in page.evaluate("() => window.__notifications.map((n) => n.title)"):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"no notification {title!r}: {page.evaluate('() => window.__notifications')}")
+
+
+def test_notifications_for_assignment_and_mention(browser, demo):
+    """While Ana's tab is in the background, being assigned a conversation and being mentioned
+    in a note raise browser notifications (the Notification API is recorded, not shown)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.add_init_script("""
+        Object.defineProperty(document, 'hidden', { get: () => true });
+        window.__notifications = [];
+        window.Notification = class { constructor(title, options) { window.__notifications.push({ title, body: options?.body ?? '' }); } };
+        window.Notification.permission = 'granted';
+        window.Notification.requestPermission = async () => 'granted';
+    """)
+    ana = context.new_page()
+    ana.goto(demo.base + "/")
+    ana.fill("#email", "ana@demo.chorus")
+    ana.fill("#password", "chorus-demo-2026")
+    ana.click("button[type=submit]")
+    ana.wait_for_selector(".topbar")
+    admin = sign_in(browser, demo, "admin@demo.chorus")
+    demo.customer_writes("Can someone call me back?", name="Nora Notify")
+    conversation_row(admin, "Nora Notify").click()
+    admin.locator(".thread-header").get_by_label("Transfer to").select_option(label="Ana Standard")
+    expect(admin.locator(".thread-header")).to_contain_text("Assigned to Ana Standard", timeout=5_000)
+    notified(ana, "Assigned to you: Nora Notify")
+    admin.get_by_role("button", name="Internal note").click()
+    admin.locator("#composer").fill("@Ana Standard please call her back")
+    admin.keyboard.press("Escape")
+    admin.get_by_role("button", name="Send").click()
+    notified(ana, "Alex Admin mentioned you")
+    admin.context.close()
+    context.close()
