@@ -84,7 +84,9 @@ struct InboxBench {
 
         let port = Int.random(in: 20_000..<32_000)
         let server = try startServer(config: config, directory: directory, port: port)
-        defer { server.terminate() }
+        // Wait for its exit: the script stops PostgreSQL next, and a server still shutting down
+        // would log the lost connection as an error.
+        defer { server.terminate(); server.waitUntilExit() }
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         var results: [String: Any] = ["engine": engine, "conversations": options.conversations, "messages": options.messages,
                                       "members": 50, "quick": options.quick,
