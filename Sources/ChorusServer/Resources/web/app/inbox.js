@@ -52,7 +52,7 @@ export function showInbox(me, restart) {
   const threadHeader = h('header', { class: 'thread-header' });
   const presenceLine = h('div', { class: 'presence', 'aria-live': 'polite' });
   const changedBanner = h('div', { class: 'changed', role: 'alert', hidden: true });
-  const messagesPane = h('div', { class: 'messages', role: 'log', 'aria-live': 'polite', tabindex: '0' });
+  const messagesPane = h('div', { class: 'messages', role: 'log', 'aria-live': 'polite', tabindex: '0', hidden: true });
   const typingLine = h('div', { class: 'typing', 'aria-live': 'polite' });
   const textarea = h('textarea', { id: 'composer', rows: '3', 'aria-label': t('composer.reply'), placeholder: t('composer.placeholder') });
   const sendButton = h('button', { class: 'primary', type: 'submit' }, t('composer.send'));
@@ -189,6 +189,7 @@ export function showInbox(me, restart) {
     const c = state.selected;
     thread.querySelector('.thread-empty').hidden = !!c;
     composer.hidden = !c;
+    messagesPane.hidden = !c;
     if (!c) { clear(messagesPane); clear(presenceLine); clear(typingLine); return; }
     clear(threadHeader).append(
       h('button', { class: 'back', onclick: () => { state.selected = null; clear(threadHeader); renderThread(); } }, '← ', t('thread.back')),
