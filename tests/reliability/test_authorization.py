@@ -5,6 +5,7 @@ anything, its WebSocket never carries it; tokens of deactivated members and evic
 are refused."""
 import json
 import secrets
+from contextlib import ExitStack
 import threading
 import time
 
@@ -34,9 +35,10 @@ BODIES = {"/api/v1/conversations/{id}/messages": {"text": "let me in"},
           "/api/v1/conversations/{id}/notes": {"body": "let me in"}}
 
 
-def socket(port: int, token: str):
-    ws = connect(f"ws://127.0.0.1:{port}/api/v1/events", additional_headers={"Authorization": f"Bearer {token}"},
-                 open_timeout=10)
+def socket(port: int, token: str, sockets: ExitStack):
+    """A device's event socket, closed with `sockets`; its frames collect in the returned list."""
+    ws = sockets.enter_context(connect(f"ws://127.0.0.1:{port}/api/v1/events",
+                                       additional_headers={"Authorization": f"Bearer {token}"}, open_timeout=10))
     frames: list[str] = []
 
     def read():
@@ -50,6 +52,11 @@ def socket(port: int, token: str):
 
 
 def test_restricted_member_reaches_nothing_hidden(workspace, report):
+    with ExitStack() as sockets:
+        sweep(workspace, report, sockets)
+
+
+def sweep(workspace, report, sockets: ExitStack):
     sim = workspace.simulator(free_port())  # Graph calls some routes make (profile, template sync) reach it
     workspace.add_channel(sim.port)
     workspace.create_member("admin@authz.test")
@@ -68,8 +75,8 @@ def test_restricted_member_reaches_nothing_hidden(workspace, report):
     members = {m["email"]: m["id"] for m in server.http.json("GET", "/api/v1/members", token=admin)[1]["items"]}
 
     # The WebSocket: the admin's socket sees a new message of the hidden conversation, Rita's never.
-    admin_ws, admin_frames = socket(server.port, admin)
-    rita_ws, rita_frames = socket(server.port, rita)
+    _, admin_frames = socket(server.port, admin, sockets)
+    _, rita_frames = socket(server.port, rita, sockets)
     time.sleep(0.3)
     assert server.http.webhook(webhook([text_message(f"wamid.{marker}.2", "4960000001", f"{marker} second")],
                                        name=f"Customer{marker}")) == 200
@@ -121,13 +128,11 @@ def test_restricted_member_reaches_nothing_hidden(workspace, report):
     assert server.http.json("POST", f"/api/v1/members/{members['sam@authz.test']}/deactivate", {}, token=admin)[0] == 200
     deactivated = server.http.json("GET", "/api/v1/me", token=sam)
     with pytest.raises(Exception):
-        socket(server.port, sam)
+        socket(server.port, sam, sockets)
     first = rita
     for _ in range(4):
         server.sign_in("rita@authz.test")
     evicted = server.http.json("GET", "/api/v1/me", token=first)
-    admin_ws.close()
-    rita_ws.close()
 
     report(tried=f"{calls} calls by a Restricted member over every route of /openapi.json (hidden conversation, admin "
                  f"resources, search for its text), its WebSocket during a new message, a deactivated member's and an "
