@@ -96,14 +96,25 @@ public final class GroupCommitter: Service, Sendable {
             try? await Task.sleep(for: .milliseconds(250))
             let overdue: [Pending] = queue.withLock { state in
                 let now = ContinuousClock.now
-                let late = state.items.filter { $0.enqueuedAt.duration(to: now) > answerWithin }
-                state.items.removeAll { $0.enqueuedAt.duration(to: now) > answerWithin }
-                return late + state.inFlight.filter { $0.enqueuedAt.duration(to: now) > answerWithin && !$0.answered }
+                let isLate = { (pending: Pending) in pending.enqueuedAt.duration(to: now) > self.answerWithin }
+                let waiting = state.items.filter(isLate)
+                state.items.removeAll(where: isLate)
+                return waiting + state.inFlight.filter { isLate($0) && !$0.answered }
             }
             for pending in overdue {
                 pending.answer(.failure(StoreError.unavailable("no commit within \(answerWithin)")))
             }
         }
+    }
+
+    /// One transaction for `batches`, given up after `storeWithin`: a commit stuck on a
+    /// connection the database dropped is left behind (it commits or fails on its own).
+    private func store(_ batches: [InboundBatch]) async throws -> [IngestRepository.Outcome] {
+        guard let outcomes = try await awaitAtMost(storeWithin, { try await self.ingest.store(batches) }) else {
+            logger.error("a webhook group commit did not finish within \(storeWithin); moving on")
+            throw StoreError.unavailable("commit timed out")
+        }
+        return outcomes
     }
 
     private func drain(closing: Bool = false) async {
@@ -117,26 +128,13 @@ public final class GroupCommitter: Service, Sendable {
             }
             if group.isEmpty { return }
             do {
-                let batches = group.map(\.batch)
-                guard let outcomes = try await awaitAtMost(storeWithin, { try await self.ingest.store(batches) }) else {
-                    // Stuck on a connection the database dropped: answered 503 by the watchdog;
-                    // the stuck transaction is left behind (it commits or fails on its own).
-                    logger.error("a webhook group commit did not finish within \(storeWithin); moving on")
-                    for pending in group { pending.answer(.failure(StoreError.unavailable("commit timed out"))) }
-                    queue.withLock { $0.inFlight = [] }
-                    continue
-                }
+                let outcomes = try await store(group.map(\.batch))
                 for (pending, outcome) in zip(group, outcomes) { pending.answer(.success(outcome)) }
             } catch {
-                // One bad batch must not fail its companions: retry each alone (those still waiting).
+                // One bad batch must not fail its companions: retry each alone (those still
+                // waiting; after a stuck commit the watchdog has answered them all).
                 for pending in group where !pending.answered {
-                    let batch = pending.batch
-                    do {
-                        guard let outcome = try await awaitAtMost(storeWithin, { try await self.ingest.store(batch) }) else {
-                            throw StoreError.unavailable("commit timed out")
-                        }
-                        pending.answer(.success(outcome))
-                    }
+                    do { pending.answer(.success(try await store([pending.batch])[0])) }
                     catch { pending.answer(.failure(error)) }
                 }
             }
