@@ -2,7 +2,9 @@
 checked before upload), labels, status, snooze and transfer, search, the shortcuts help, the
 thread's day separators and scrolling back — and screenshots of the main screens at phone and
 desktop widths, written to tests/browser/screenshots/ for a person to look at."""
+import json
 import struct
+import urllib.request
 import zlib
 from pathlib import Path
 
@@ -287,3 +289,39 @@ def test_notifications_for_assignment_and_mention(browser, demo):
     notified(ana, "Alex Admin mentioned you")
     admin.context.close()
     context.close()
+
+
+def test_template_dialog_sends_a_template_with_parameters(browser, demo):
+    # An approved template on Meta's side (the simulator), synced by an admin.
+    body = json.dumps({"name": "order_ready", "language": "en_US", "category": "UTILITY",
+                       "components": [{"type": "BODY", "text": "Hello {{1}}, order {{2}} is ready."}]}).encode()
+    request = urllib.request.Request(demo.sim + "/v23.0/200000000000001/message_templates", data=body, method="POST",
+                                     headers={"Content-Type": "application/json", "Authorization": "Bearer sim-access-token"})
+    with urllib.request.urlopen(request, timeout=5) as r:
+        assert r.status == 200
+    admin = sign_in(browser, demo, "admin@demo.chorus")
+    synced = admin.request.post(demo.base + "/api/v1/templates/sync", headers={"X-Chorus-CSRF": "1", "Origin": demo.base})
+    assert synced.ok, synced.text()
+    demo.customer_writes("Is my order ready?", name="Tess Template")
+    conversation_row(admin, "Tess Template").click()
+    admin.get_by_role("button", name="Template…").click()
+    dialog = admin.get_by_role("dialog")
+    expect(dialog).not_to_contain_text("window is closed")  # it is open: this customer just wrote
+    dialog.locator("#template-pick").select_option(label="order_ready · en_US")
+    dialog.locator("#template-param-1").fill("Tess")
+    dialog.locator("#template-param-2").fill("A-17")
+    expect(dialog.locator(".template-preview")).to_have_text("Hello Tess, order A-17 is ready.")
+    SHOTS.mkdir(exist_ok=True)
+    admin.screenshot(path=str(SHOTS / "desktop-template.png"))
+    before = len(demo.sent())
+    dialog.get_by_role("button", name="Send template").click()
+    expect(dialog).to_be_hidden(timeout=5_000)
+    for _ in range(50):
+        sent = [item for item in demo.sent()[before:] if item.get("type") == "template"]
+        if sent:
+            break
+        admin.wait_for_timeout(200)
+    assert sent and sent[0]["body"]["template"]["name"] == "order_ready"
+    assert [p["text"] for p in sent[0]["body"]["template"]["components"][0]["parameters"]] == ["Tess", "A-17"]
+    assert admin.errors == []
+    admin.context.close()

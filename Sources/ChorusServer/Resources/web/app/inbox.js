@@ -261,7 +261,7 @@ export function showInbox(me, restart) {
   }
 
   function chooseTemplate() {
-    if (state.selected) openTemplateDialog(state.selected.id, addMessage);
+    if (state.selected) openTemplateDialog(state.selected.id, !!state.selected.windowOpenUntil, addMessage);
   }
 
   async function retryMessage(message) {

@@ -2,14 +2,15 @@ import { api } from './api.js';
 import { clear, h } from './dom.js';
 import { t } from './i18n.js';
 
-// The template dialog: the only way to reach a customer once the 24 h window is closed. Lists the
-// approved templates, asks for each {{n}} of the body, shows the result and sends it.
-export async function openTemplateDialog(conversationId, onSent) {
+// The template dialog: the only way to reach a customer once the 24 h window is closed (it says
+// so then). Lists the approved templates, asks for each {{n}} of the body, shows the result and
+// sends it.
+export async function openTemplateDialog(conversationId, windowOpen, onSent) {
   const error = h('p', { class: 'form-error', role: 'alert' });
   const body = h('div', { class: 'template-form' });
   const dialog = h('dialog', { class: 'panel', 'aria-labelledby': 'template-title' },
     h('button', { class: 'link close', 'aria-label': t('search.close'), onclick: () => dialog.close() }, '✕'),
-    h('h2', { id: 'template-title' }, t('template.title')), h('p', { class: 'muted' }, t('template.windowClosed')), body, error);
+    h('h2', { id: 'template-title' }, t('template.title')), windowOpen ? null : h('p', { class: 'muted' }, t('template.windowClosed')), body, error);
   dialog.addEventListener('close', () => dialog.remove());
   document.body.append(dialog);
   dialog.showModal();
