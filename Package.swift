@@ -28,10 +28,12 @@ let package = Package(
             name: "ChorusCore",
             swiftSettings: swiftSettings
         ),
+        // SQLite's C functions for the writer connection, from the copy SQLiteNIO vendors.
+        .target(name: "ChorusSQLiteC"),
         .target(
             name: "ChorusStore",
             dependencies: [
-                "ChorusCore",
+                "ChorusCore", "ChorusSQLiteC",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),

@@ -1,47 +1,55 @@
+import Synchronization
+
 /// A tiny fair pool for SQLite connections: hands each caller one connection at a time, so a
 /// transaction's statements never interleave with another task's. Waiters are served in order.
-actor ConnectionLeases<Connection: Sendable> {
-    private var idle: [Connection]
-    private var waiters: [CheckedContinuation<Connection, Never>] = []
+/// A lock rather than an actor: an idle connection is handed over without a hop to another
+/// executor (two thread switches saved on every read and write).
+final class ConnectionLeases<Connection: Sendable>: Sendable {
+    private let state: Mutex<(idle: [Connection], waiters: [CheckedContinuation<Connection, Never>])>
 
     init(_ connections: [Connection]) {
         precondition(!connections.isEmpty)
-        self.idle = connections
+        state = Mutex((connections, []))
     }
 
     func acquire() async -> Connection {
-        if let connection = idle.popLast() { return connection }
-        return await withCheckedContinuation { waiters.append($0) }
-    }
-
-    func release(_ connection: Connection) {
-        if waiters.isEmpty {
-            idle.append(connection)
-        } else {
-            waiters.removeFirst().resume(returning: connection)
+        if let connection = state.withLock({ $0.idle.popLast() }) { return connection }
+        return await withCheckedContinuation { waiter in
+            let connection: Connection? = state.withLock { state in
+                if let connection = state.idle.popLast() { return connection }
+                state.waiters.append(waiter)
+                return nil
+            }
+            if let connection { waiter.resume(returning: connection) }
         }
     }
 
-    func drain() async -> [Connection] {
-        let all = idle
-        idle = []
-        return all
+    func release(_ connection: Connection) {
+        let waiter = state.withLock { state -> CheckedContinuation<Connection, Never>? in
+            if state.waiters.isEmpty {
+                state.idle.append(connection)
+                return nil
+            }
+            return state.waiters.removeFirst()
+        }
+        waiter?.resume(returning: connection)
     }
 
+    /// Takes every idle connection out of the pool (to close them).
+    func drain() -> [Connection] {
+        state.withLock { state in
+            defer { state.idle = [] }
+            return state.idle
+        }
+    }
 }
 
 extension ConnectionLeases {
     /// Lends one connection for the duration of `body`, and always gives it back.
     func withLease<T>(isolation: isolated (any Actor)? = #isolation,
-                                  _ body: (Connection) async throws -> T) async throws -> T {
+                      _ body: (Connection) async throws -> T) async throws -> T {
         let connection = await acquire()
-        do {
-            let result = try await body(connection)
-            await release(connection)
-            return result
-        } catch {
-            await release(connection)
-            throw error
-        }
+        defer { release(connection) }
+        return try await body(connection)
     }
 }

@@ -22,7 +22,7 @@ public final class Database: Sendable {
     enum Backend: Sendable {
         /// One writer (SQLite serialises writers anyway) and a few readers (WAL lets them run
         /// beside the writer).
-        case sqlite(writer: ConnectionLeases<SQLiteConnection>, readers: ConnectionLeases<SQLiteConnection>,
+        case sqlite(writer: ConnectionLeases<SQLiteWriterConnection>, readers: ConnectionLeases<SQLiteConnection>,
                     path: String)
         case postgres(PostgresClient)
     }
@@ -90,8 +90,12 @@ public final class Database: Sendable {
                                          _ body: (any SQLDatabase) async throws -> T) async throws -> T {
         switch backend {
         case .sqlite(let writer, _, _):
-            return try await writer.withLease(isolation: isolation) { connection in
-                try await runTransaction(isolation: isolation, connection.sql(), begin: "BEGIN IMMEDIATE", body)
+            // The whole transaction runs on the writer thread, statement after statement.
+            return try await withTaskExecutorPreference(WriterThread.shared, isolation: isolation) {
+                try await writer.withLease(isolation: isolation) { connection in
+                    try await runTransaction(isolation: isolation, SQLiteWriterDatabase(connection: connection, logger: logger),
+                                             begin: "BEGIN IMMEDIATE", body)
+                }
             }
         case .postgres(let client):
             do {
@@ -148,17 +152,16 @@ public final class Database: Sendable {
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
+        // WAL lets readers work beside the writer; FULL makes each commit survive power loss;
+        // busy_timeout covers a second process (chorus admin) writing at the same time.
+        let pragmas = ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=\(synchronous.rawValue)",
+                       "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000"]
         func open() async throws -> SQLiteConnection {
             let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-            // WAL lets readers work beside the writer; FULL makes each commit survive power loss;
-            // busy_timeout covers a second process (chorus admin) writing at the same time.
-            for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=\(synchronous.rawValue)",
-                           "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000"] {
-                _ = try await connection.query(pragma)
-            }
+            for pragma in pragmas { _ = try await connection.query(pragma) }
             return connection
         }
-        let writer = try await open()
+        let writer = try SQLiteWriterConnection(path: path, pragmas: pragmas)
         var readers: [SQLiteConnection] = []
         for _ in 0..<3 { readers.append(try await open()) }
         return Database(dialect: .sqlite,
@@ -168,11 +171,11 @@ public final class Database: Sendable {
 
     private func closeSQLite() async {
         guard case .sqlite(let writer, let readers, _) = backend else { return }
-        for connection in await readers.drain() { try? await connection.close() }
+        for connection in readers.drain() { try? await connection.close() }
         // Waits for an in-flight transaction to finish before closing the writer.
         let connection = await writer.acquire()
-        _ = try? await connection.query("PRAGMA wal_checkpoint(TRUNCATE)")
-        try? await connection.close()
+        try? connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.close()
     }
 
     /// The SQLite file's path, or nil on PostgreSQL.

@@ -74,7 +74,7 @@ extension IngestRepository {
             }
             if m.direction == .inbound { current.inbound = max(current.inbound, m.timestampMillis) }
             activity[item.conversationID] = current
-            let payload = JSONText.encode(.object(["messageId": .int(id), "conversationId": .int(item.conversationID)]))
+            let payload = "{\"conversationId\":\(item.conversationID),\"messageId\":\(id)}"
             events.append("(\(bind: now), 'message.created', \(bind: item.conversationID), \(bind: item.assigneeID), \(bind: payload))")
         }
         guard !activity.isEmpty else { return }
