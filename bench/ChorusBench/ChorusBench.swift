@@ -178,6 +178,7 @@ struct InboxBench {
         }
         results["memory_200_sockets_mb"] = residentMB(pid: server.processIdentifier)
         let sent = Locked<[String: ContinuousClock.Instant]>([:])
+        let acks = Locked<[Double]>([])   // webhook → 200 OK, the first part of each delivery's time
         let rate = 1000, seconds = options.fanoutSeconds
         let senders = 10
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -191,8 +192,10 @@ struct InboxBench {
                         let wamid = "wamid.fan.\(worker).\(i)"
                         let waID = "49170\(String(format: "%07d", Int.random(in: 0..<options.conversations)))"
                         let body = try ASCIIJSON.encode(Self.webhook(wamid: wamid, from: waID))
-                        sent.withLock { $0[wamid] = .now }
+                        let postedAt = ContinuousClock.now
+                        sent.withLock { $0[wamid] = postedAt }
                         try await client.postWebhook(body, signature: WebhookSignature.header(for: body, secret: Self.secret))
+                        acks.withLock { $0.append(milliseconds(since: postedAt)) }
                     }
                 }
             }
@@ -215,7 +218,10 @@ struct InboxBench {
         }
         results["fanout"] = fanout.summary.merging(["devices": Double(sockets.count), "messages_per_second": Double(rate),
                                                     "seconds": Double(seconds), "webhooks": Double(sentAt.count)]) { a, _ in a }
-        log("  webhook → socket: \(fanout.values.count) deliveries to \(sockets.count) devices, p50 \(fmt(fanout.percentile(50))) ms, p99 \(fmt(fanout.percentile(99))) ms (target < 25); RSS \(fmt(results["memory_fanout_mb"] as! Double)) MB")
+        var ackSamples = Samples()
+        for value in acks.value { ackSamples.add(value) }
+        results["fanout_webhook_ack"] = ackSamples.summary
+        log("  webhook → socket: \(fanout.values.count) deliveries to \(sockets.count) devices, p50 \(fmt(fanout.percentile(50))) ms, p99 \(fmt(fanout.percentile(99))) ms (target < 25); RSS \(fmt(results["memory_fanout_mb"] as! Double)) MB; webhook → 200 OK p50 \(fmt(ackSamples.percentile(50))) ms, p99 \(fmt(ackSamples.percentile(99))) ms")
 
         // Device-to-device: one member's 4 devices; device 1 replies, devices 2–4 receive it.
         let me = standard

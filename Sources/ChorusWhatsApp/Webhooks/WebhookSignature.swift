@@ -16,16 +16,26 @@ public enum WebhookSignature {
                                                       using: SymmetricKey(data: Data(secret.utf8)))
     }
 
+    /// 64 hex digits → 32 bytes, byte by byte over UTF-8 (every webhook passes here).
     static func bytes(fromHex hex: Substring) -> Data? {
-        guard hex.count == 64 else { return nil }
-        var data = Data(capacity: 32)
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
-            data.append(byte)
-            index = next
+        var hex = hex
+        return hex.withUTF8 { digits -> Data? in
+            guard digits.count == 64 else { return nil }
+            var data = Data(count: 32)
+            for offset in 0..<32 {
+                guard let high = nibble(digits[2 * offset]), let low = nibble(digits[2 * offset + 1]) else { return nil }
+                data[offset] = high << 4 | low
+            }
+            return data
         }
-        return data
+    }
+
+    private static func nibble(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return digit - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return digit - UInt8(ascii: "A") + 10
+        default: return nil
+        }
     }
 }
