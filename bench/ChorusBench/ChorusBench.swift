@@ -105,6 +105,36 @@ struct InboxBench {
         log("results merged into \(options.results) under inbox_\(engine)")
     }
 
+    /// Posts `rate` signed single-message webhooks a second for `seconds` from 10 senders, each
+    /// from a random customer; returns when each was sent and each one's time to 200 OK (ms).
+    func sendWebhooks(client: Client, rate: Int, seconds: Int, tag: String) async throws
+        -> (sent: [String: ContinuousClock.Instant], acks: [Double]) {
+        let sent = Locked<[String: ContinuousClock.Instant]>([:])
+        let acks = Locked<[Double]>([])
+        let senders = 10
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<senders {
+                group.addTask {
+                    let perWorker = rate / senders
+                    let start = ContinuousClock.now
+                    for i in 0..<(perWorker * seconds) {
+                        let due = start + .milliseconds(i * 1000 / perWorker)
+                        if due > .now { try await Task.sleep(until: due) }
+                        let wamid = "wamid.\(tag).\(worker).\(i)"
+                        let waID = "49170\(String(format: "%07d", Int.random(in: 0..<options.conversations)))"
+                        let body = try ASCIIJSON.encode(Self.webhook(wamid: wamid, from: waID))
+                        let postedAt = ContinuousClock.now
+                        sent.withLock { $0[wamid] = postedAt }
+                        try await client.postWebhook(body, signature: WebhookSignature.header(for: body, secret: Self.secret))
+                        acks.withLock { $0.append(milliseconds(since: postedAt)) }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        return (sent.value, acks.value)
+    }
+
     func startServer(config: DatabaseConfig, directory: String, port: Int) throws -> Process {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("chorus").path
         let process = Process()
@@ -167,7 +197,13 @@ struct InboxBench {
         log("  conversation list: p50 \(fmt(lists.percentile(50))) ms, p95 \(fmt(lists.percentile(95))) ms (target < 20); /healthz p95 \(fmt(baseline.percentile(95))) ms")
         log("  search: p50 \(fmt(search.percentile(50))) ms, p95 \(fmt(search.percentile(95))) ms (target < 100)")
 
-        // Fan-out: 200 devices connected; 1,000 webhooks/s.
+        // Fan-out: 200 devices connected; 1,000 webhooks/s. First the same webhooks with no
+        // device connected: the same run's baseline for the webhook's own part of the latency.
+        let (_, quietAcks) = try await sendWebhooks(client: client, rate: 1000, seconds: options.fanoutSeconds, tag: "quiet")
+        var quiet = Samples()
+        for value in quietAcks { quiet.add(value) }
+        results["fanout_baseline_webhook_ack"] = quiet.summary
+        log("  baseline: webhook → 200 OK at 1,000/s with no device connected: p50 \(fmt(quiet.percentile(50))) ms, p99 \(fmt(quiet.percentile(99))) ms")
         var sockets: [(Int64, TestSocket)] = []
         for (member, _) in members {
             for token in tokens[member.id]! {
@@ -177,34 +213,12 @@ struct InboxBench {
             }
         }
         results["memory_200_sockets_mb"] = residentMB(pid: server.processIdentifier)
-        let sent = Locked<[String: ContinuousClock.Instant]>([:])
-        let acks = Locked<[Double]>([])   // webhook → 200 OK, the first part of each delivery's time
         let rate = 1000, seconds = options.fanoutSeconds
-        let senders = 10
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for worker in 0..<senders {
-                group.addTask {
-                    let perWorker = rate / senders
-                    let start = ContinuousClock.now
-                    for i in 0..<(perWorker * seconds) {
-                        let due = start + .milliseconds(i * 1000 / perWorker)
-                        if due > .now { try await Task.sleep(until: due) }
-                        let wamid = "wamid.fan.\(worker).\(i)"
-                        let waID = "49170\(String(format: "%07d", Int.random(in: 0..<options.conversations)))"
-                        let body = try ASCIIJSON.encode(Self.webhook(wamid: wamid, from: waID))
-                        let postedAt = ContinuousClock.now
-                        sent.withLock { $0[wamid] = postedAt }
-                        try await client.postWebhook(body, signature: WebhookSignature.header(for: body, secret: Self.secret))
-                        acks.withLock { $0.append(milliseconds(since: postedAt)) }
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
+        let (sent, acks) = try await sendWebhooks(client: client, rate: rate, seconds: seconds, tag: "fan")
         results["memory_fanout_mb"] = residentMB(pid: server.processIdentifier)
         try await Task.sleep(for: .seconds(1))
         var fanout = Samples()
-        let sentAt = sent.value
+        let sentAt = sent
         for (_, socket) in sockets {
             for (text, at) in socket.rawFrames.value {
                 guard let value = try? JSONValue.parse(text.utf8) else { continue }
@@ -219,7 +233,7 @@ struct InboxBench {
         results["fanout"] = fanout.summary.merging(["devices": Double(sockets.count), "messages_per_second": Double(rate),
                                                     "seconds": Double(seconds), "webhooks": Double(sentAt.count)]) { a, _ in a }
         var ackSamples = Samples()
-        for value in acks.value { ackSamples.add(value) }
+        for value in acks { ackSamples.add(value) }
         results["fanout_webhook_ack"] = ackSamples.summary
         log("  webhook → socket: \(fanout.values.count) deliveries to \(sockets.count) devices, p50 \(fmt(fanout.percentile(50))) ms, p99 \(fmt(fanout.percentile(99))) ms (target < 25); RSS \(fmt(results["memory_fanout_mb"] as! Double)) MB; webhook → 200 OK p50 \(fmt(ackSamples.percentile(50))) ms, p99 \(fmt(ackSamples.percentile(99))) ms")
 
