@@ -220,12 +220,19 @@ struct InboxTests {
 
 @Suite("Message JSON")
 struct MessageJSONTests {
-    @Test("the sync stream's direct writer produces the same JSON as the API's Codable form")
+    @Test("the sync stream's direct writer produces the same JSON as the API's Codable form, keys sorted")
     func sameAsCodable() throws {
-        let json = #"{"id":7,"conversationId":3,"wamid":"wamid.X","direction":"outbound","type":"text","status":"failed","text":"Hi \"there\" 👋\n","content":{"text":{"body":"Hi"}},"senderMemberId":2,"timestamp":1700000000000,"error":{"code":131047,"title":"Re-engagement","hint":"Send a template"}}"#
-        let message = try JSONDecoder().decode(MessageRecord.self, from: Data(json.utf8))
-        let direct = try JSONValue.parse(MessageJSON.value(message).serialized.utf8)
-        let codable = try JSONValue.parse(JSONBody.encoder.encode(message))
-        #expect(direct == codable)
+        let full = #"{"id":7,"conversationId":3,"wamid":"wamid.X","direction":"outbound","type":"text","status":"failed","text":"Hi \"there\" 👋\n","content":{"text":{"body":"Hi"}},"replyToWamid":"wamid.Q","senderMemberId":2,"timestamp":1700000000000,"error":{"code":131047,"title":"Re-engagement","details":"d","hint":"Send a template"},"mediaRef":4,"mediaStatus":"stored"}"#
+        let bare = #"{"id":8,"conversationId":3,"direction":"inbound","type":"sticker","status":"received","content":{},"timestamp":1700000000001}"#
+        for json in [full, bare] {
+            let message = try JSONDecoder().decode(MessageRecord.self, from: Data(json.utf8))
+            let direct = MessageJSON.text(message)
+            let codable = try JSONValue.parse(JSONBody.encoder.encode(message))
+            #expect(try JSONValue.parse(direct.utf8) == codable)
+            #expect(direct == codable.serialized)
+        }
+        let line = MessageJSON.batchLine([try JSONDecoder().decode(MessageRecord.self, from: Data(bare.utf8))])
+        #expect(line.hasSuffix("\n"))
+        #expect(try JSONValue.parse(line.dropLast().utf8)["items"]?.array?.count == 1)
     }
 }

@@ -35,7 +35,10 @@ public struct InboundMessage: Sendable, Equatable {
     public var replyToWamid: String?
     public var mediaID: String?
     /// The whole message object as Meta sent it.
-    public var raw: JSONValue
+    public var raw: JSONValue { didSet { rawText = raw.serialized } }
+    /// `raw` as JSON text, made once where the webhook is parsed (many requests in parallel),
+    /// not in the store's one writer transaction.
+    public private(set) var rawText: String
 
     public init(phoneNumberID: String, wamid: String, dedupeKey: String, customer: CustomerIdentity,
                 type: String, text: String?, timestampMillis: Int64, replyToWamid: String?,
@@ -50,6 +53,7 @@ public struct InboundMessage: Sendable, Equatable {
         self.replyToWamid = replyToWamid
         self.mediaID = mediaID
         self.raw = raw
+        self.rawText = raw.serialized
     }
 }
 

@@ -23,7 +23,8 @@ extension JSONValue {
         return out
     }
 
-    func write(to out: inout String) {
+    /// Appends `serialized` to `out`.
+    public func write(to out: inout String) {
         switch self {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
@@ -49,8 +50,15 @@ extension JSONValue {
         }
     }
 
-    static func writeString(_ s: String, to out: inout String) {
+    /// Appends `s` as a JSON string literal.
+    public static func writeString(_ s: String, to out: inout String) {
         out += "\""
+        // Most strings need no escaping: appended whole instead of scalar by scalar.
+        if !s.utf8.contains(where: { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 }) {
+            out += s
+            out += "\""
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
@@ -72,7 +80,9 @@ extension JSONValue {
         var index = 0
 
         mutating func skipWhitespace() {
-            while index < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[index]) { index += 1 }
+            while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
+                index += 1
+            }
         }
 
         func fail() -> ParseError { ParseError(offset: index) }

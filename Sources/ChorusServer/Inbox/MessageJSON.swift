@@ -1,34 +1,59 @@
 import ChorusCore
 import ChorusStore
 
-/// A message as JSON through the direct writer (`JSONValue.serialized`), with the same keys as its
-/// Codable form: the sync stream writes tens of thousands per second, where JSONEncoder's
-/// reflection over every field and the nested `content` document was the bottleneck.
+/// A message as JSON written straight into text, with the same keys as its Codable form and in
+/// the sorted order `JSONValue.serialized` uses: the sync stream writes tens of thousands per
+/// second, where JSONEncoder's reflection — and then building a dictionary per message only to
+/// sort its keys — was the bottleneck.
 enum MessageJSON {
-    static func value(_ m: MessageRecord) -> JSONValue {
-        var fields: [String: JSONValue] = [
-            "id": .int(m.id), "conversationId": .int(m.conversationId), "direction": .string(m.direction.rawValue),
-            "type": .string(m.type), "status": .string(m.status.rawValue), "content": m.content, "timestamp": .int(m.timestamp),
-        ]
-        if let wamid = m.wamid { fields["wamid"] = .string(wamid) }
-        if let text = m.text { fields["text"] = .string(text) }
-        if let reply = m.replyToWamid { fields["replyToWamid"] = .string(reply) }
-        if let sender = m.senderMemberId { fields["senderMemberId"] = .int(sender) }
-        if let ref = m.mediaRef { fields["mediaRef"] = .int(ref) }
-        if let status = m.mediaStatus { fields["mediaStatus"] = .string(status) }
+    static func write(_ m: MessageRecord, to out: inout String) {
+        out += #"{"content":"#
+        m.content.write(to: &out)
+        out += #","conversationId":"#
+        out += String(m.conversationId)
+        out += #","direction":"#
+        JSONValue.writeString(m.direction.rawValue, to: &out)
         if let error = m.error {
             var e: [String: JSONValue] = [:]
             if let code = error.code { e["code"] = .int(Int64(code)) }
             if let title = error.title { e["title"] = .string(title) }
             if let details = error.details { e["details"] = .string(details) }
             if let hint = error.hint { e["hint"] = .string(hint) }
-            fields["error"] = .object(e)
+            out += #","error":"#
+            JSONValue.object(e).write(to: &out)
         }
-        return .object(fields)
+        out += #","id":"#
+        out += String(m.id)
+        if let ref = m.mediaRef { out += #","mediaRef":"#; out += String(ref) }
+        if let status = m.mediaStatus { out += #","mediaStatus":"#; JSONValue.writeString(status, to: &out) }
+        if let reply = m.replyToWamid { out += #","replyToWamid":"#; JSONValue.writeString(reply, to: &out) }
+        if let sender = m.senderMemberId { out += #","senderMemberId":"#; out += String(sender) }
+        out += #","status":"#
+        JSONValue.writeString(m.status.rawValue, to: &out)
+        if let text = m.text { out += #","text":"#; JSONValue.writeString(text, to: &out) }
+        out += #","timestamp":"#
+        out += String(m.timestamp)
+        out += #","type":"#
+        JSONValue.writeString(m.type, to: &out)
+        if let wamid = m.wamid { out += #","wamid":"#; JSONValue.writeString(wamid, to: &out) }
+        out += "}"
     }
 
-    /// One NDJSON line `{"type":"messages","items":[…]}` followed by a newline.
+    static func text(_ m: MessageRecord) -> String {
+        var out = ""
+        write(m, to: &out)
+        return out
+    }
+
+    /// One NDJSON line `{"items":[…],"type":"messages"}` followed by a newline.
     static func batchLine(_ messages: [MessageRecord]) -> String {
-        JSONValue.object(["type": "messages", "items": .array(messages.map(value))]).serialized + "\n"
+        var out = #"{"items":["#
+        out.reserveCapacity(messages.count * 400)
+        for (index, message) in messages.enumerated() {
+            if index > 0 { out += "," }
+            write(message, to: &out)
+        }
+        out += "],\"type\":\"messages\"}\n"
+        return out
     }
 }

@@ -41,13 +41,19 @@ struct SyncController {
                 after = last.id
             }
             var sent = 0
-            after = 0
-            while true {
-                let page = try await sync.messages(scope: scope, since: since, afterID: after, limit: Self.messageBatch)
+            // The next page is read while this one is encoded and written, so the database's
+            // work overlaps ours (on PostgreSQL it runs in another process, on another core).
+            func read(after: Int64) -> Task<[MessageRecord], any Error> {
+                Task { try await sync.messages(scope: scope, since: since, afterID: after, limit: Self.messageBatch) }
+            }
+            var next: Task<[MessageRecord], any Error>? = read(after: 0)
+            defer { next?.cancel() }
+            while let reading = next {
+                let page = try await reading.value
                 guard let last = page.last else { break }
+                next = page.count < Self.messageBatch ? nil : read(after: last.id)
                 try await writer.write(ByteBuffer(string: MessageJSON.batchLine(page)))
                 sent += page.count
-                after = last.id
                 try await line(Progress(type: "progress", messages: sent, total: max(totals.messages, sent)))
             }
             try await line(Progress(type: "end", messages: sent, total: max(totals.messages, sent)))

@@ -38,7 +38,7 @@ extension IngestRepository {
                 return """
                     (\(bind: item.channelID), \(bind: item.conversationID), \(bind: m.dedupeKey), \(bind: m.wamid),
                      \(bind: m.direction.rawValue), \(bind: m.type), \(bind: m.direction == .inbound ? "received" : "sent"),
-                     \(bind: m.text), \(bind: JSONText.encode(m.raw)), \(bind: m.replyToWamid), \(bind: m.mediaID),
+                     \(bind: m.text), \(bind: m.rawText), \(bind: m.replyToWamid), \(bind: m.mediaID),
                      \(bind: m.mediaID != nil && m.direction == .inbound ? "pending" : nil), \(bind: m.timestampMillis),
                      \(bind: now), \(bind: now))
                     """
