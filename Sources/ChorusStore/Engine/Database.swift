@@ -104,7 +104,8 @@ public final class Database: Sendable {
         case .postgres(let client):
             do {
                 return try await client.withConnection(isolation: isolation) { connection in
-                    try await runTransaction(isolation: isolation, connection.sql(queryLogLevel: nil), begin: "BEGIN", body)
+                    try await runTransaction(isolation: isolation, connection.sql(queryLogLevel: nil), begin: "BEGIN",
+                                             first: Self.postgresWriterLock, body)
                 }
             } catch {
                 throw translate(error)
@@ -112,10 +113,20 @@ public final class Database: Sendable {
         }
     }
 
+    /// PostgreSQL write transactions take one transaction-level lock first, as SQLite's single
+    /// writer does by itself. Why: the event log's ids come from a sequence when a row is
+    /// inserted, not when it commits; two writers at once could commit event 101 before event
+    /// 100, and the event pump, which reads the ids above what it has delivered, would pass over
+    /// 100 for good. With one writer at a time, ids are taken in commit order. Reads never wait
+    /// for it, webhooks are already committed in groups, and taken first (before any row lock)
+    /// it cannot deadlock with row locks. The audit chain uses the same key (AuditLog).
+    static let postgresWriterLock = "SELECT pg_advisory_xact_lock(4242)"
+
     private func runTransaction<T>(isolation: isolated (any Actor)?, _ db: any SQLDatabase, begin: String,
-                                   _ body: (any SQLDatabase) async throws -> T) async throws -> T {
+                                   first: String? = nil, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
         try await db.raw(SQLQueryString(begin)).run()
         do {
+            if let first { try await db.raw(SQLQueryString(first)).run() }
             let result = try await body(db)
             try await db.raw("COMMIT").run()
             return result
