@@ -100,22 +100,26 @@ extension IngestRepository {
     }
 
     /// Finds (or creates) the contact and conversation of every pending message: known
-    /// customers with one query each for contacts and conversations; new or changed ones one by one.
+    /// customers and their conversations with ONE query (a round trip saved per group on
+    /// PostgreSQL); new or changed customers one by one.
     func resolveConversations(_ pending: inout [PendingMessage], now: Int64, _ sql: any SQLDatabase) async throws {
         struct Known { var id: Int64; var waID: String?; var userID: String?; var name: String?; var username: String? }
         var byWaID: [String: Known] = [:], byUserID: [String: Known] = [:]
+        var conversationOf: [Int64: (Int64, Int64?)] = [:]   // contact id → (conversation, assignee)
         let waIDs = Set(pending.compactMap { p in p.message.customer.waID.map { "\(p.channelID)|\($0)" } })
         let userIDs = Set(pending.compactMap { p in p.message.customer.userID.map { "\(p.channelID)|\($0)" } })
         var conditions: [SQLQueryString] = []
         for channelID in Set(pending.map(\.channelID)) {
             let w = waIDs.filter { $0.hasPrefix("\(channelID)|") }.map { String($0.split(separator: "|", maxSplits: 1)[1]) }
             let u = userIDs.filter { $0.hasPrefix("\(channelID)|") }.map { String($0.split(separator: "|", maxSplits: 1)[1]) }
-            if !w.isEmpty { conditions.append("(channel_id = \(bind: channelID) AND wa_id IN (\(binds: w)))") }
-            if !u.isEmpty { conditions.append("(channel_id = \(bind: channelID) AND user_id IN (\(binds: u)))") }
+            if !w.isEmpty { conditions.append("(k.channel_id = \(bind: channelID) AND k.wa_id IN (\(binds: w)))") }
+            if !u.isEmpty { conditions.append("(k.channel_id = \(bind: channelID) AND k.user_id IN (\(binds: u)))") }
         }
         if !conditions.isEmpty {
             for row in try await sql.raw("""
-                SELECT id, channel_id, wa_id, user_id, name, username FROM contacts WHERE \(SQLList(conditions, separator: SQLRaw(" OR ")))
+                SELECT k.id, k.channel_id, k.wa_id, k.user_id, k.name, k.username, c.id AS conversation_id, c.assignee_id
+                FROM contacts k LEFT JOIN conversations c ON c.contact_id = k.id
+                WHERE \(SQLList(conditions, separator: SQLRaw(" OR ")))
                 """).all() {
                 let channelID = try row.decode(column: "channel_id", as: Int64.self)
                 let known = Known(id: try row.decode(column: "id", as: Int64.self), waID: try row.decode(column: "wa_id", as: String?.self),
@@ -123,6 +127,9 @@ extension IngestRepository {
                                   username: try row.decode(column: "username", as: String?.self))
                 if let w = known.waID { byWaID["\(channelID)|\(w)"] = known }
                 if let u = known.userID { byUserID["\(channelID)|\(u)"] = known }
+                if let conversation = try row.decode(column: "conversation_id", as: Int64?.self) {
+                    conversationOf[known.id] = (conversation, try row.decode(column: "assignee_id", as: Int64?.self))
+                }
             }
         }
         // Contacts: unchanged known ones from the lookup; the rest through the careful path.
@@ -141,14 +148,16 @@ extension IngestRepository {
             resolved[cacheKey] = id
             contactOf.append(id)
         }
-        // Conversations: one lookup for all contacts, created where missing.
-        var conversationOf: [Int64: (Int64, Int64?)] = [:]
-        let contactIDs = Array(Set(contactOf))
-        for row in try await sql.raw("""
-            SELECT id, contact_id, assignee_id FROM conversations WHERE contact_id IN (\(binds: contactIDs))
-            """).all() {
-            conversationOf[try row.decode(column: "contact_id", as: Int64.self)] =
-                (try row.decode(column: "id", as: Int64.self), try row.decode(column: "assignee_id", as: Int64?.self))
+        // Conversations of contacts the lookup did not bring (new, or linked just now): one
+        // query for them all, then created where missing.
+        let unseen = Array(Set(contactOf).filter { conversationOf[$0] == nil })
+        if !unseen.isEmpty {
+            for row in try await sql.raw("""
+                SELECT id, contact_id, assignee_id FROM conversations WHERE contact_id IN (\(binds: unseen))
+                """).all() {
+                conversationOf[try row.decode(column: "contact_id", as: Int64.self)] =
+                    (try row.decode(column: "id", as: Int64.self), try row.decode(column: "assignee_id", as: Int64?.self))
+            }
         }
         for index in pending.indices {
             let contactID = contactOf[index]
