@@ -118,7 +118,7 @@ extension IngestRepository {
         if !conditions.isEmpty {
             for row in try await sql.raw("""
                 SELECT k.id, k.channel_id, k.wa_id, k.user_id, k.name, k.username, c.id AS conversation_id, c.assignee_id
-                FROM contacts k LEFT JOIN conversations c ON c.contact_id = k.id
+                FROM contacts k LEFT JOIN conversations c ON c.channel_id = k.channel_id AND c.contact_id = k.id
                 WHERE \(SQLList(conditions, separator: SQLRaw(" OR ")))
                 """).all() {
                 let channelID = try row.decode(column: "channel_id", as: Int64.self)
@@ -150,10 +150,18 @@ extension IngestRepository {
         }
         // Conversations of contacts the lookup did not bring (new, or linked just now): one
         // query for them all, then created where missing.
-        let unseen = Array(Set(contactOf).filter { conversationOf[$0] == nil })
+        // (By channel and contact: the unique index leads with the channel; by contact alone
+        // every conversation would be scanned.)
+        var unseen: [Int64: Set<Int64>] = [:]   // channel → contacts
+        for (index, contactID) in contactOf.enumerated() where conversationOf[contactID] == nil {
+            unseen[pending[index].channelID, default: []].insert(contactID)
+        }
         if !unseen.isEmpty {
+            let byChannel: [SQLQueryString] = unseen.map { channelID, contacts in
+                "(channel_id = \(bind: channelID) AND contact_id IN (\(binds: Array(contacts))))"
+            }
             for row in try await sql.raw("""
-                SELECT id, contact_id, assignee_id FROM conversations WHERE contact_id IN (\(binds: unseen))
+                SELECT id, contact_id, assignee_id FROM conversations WHERE \(SQLList(byChannel, separator: SQLRaw(" OR ")))
                 """).all() {
                 conversationOf[try row.decode(column: "contact_id", as: Int64.self)] =
                     (try row.decode(column: "id", as: Int64.self), try row.decode(column: "assignee_id", as: Int64?.self))
