@@ -26,6 +26,28 @@ struct StoreTests {
         }
     }
 
+    @Test("values written in a transaction read back as they were: empty, non-ASCII and long text, nil, numbers")
+    func writerRoundTrip() async throws {
+        try await TestDatabase.with { db in
+            let texts = ["", "a", "Grüße 👋 你好", String(repeating: "x", count: 100_000)]
+            let read = try await db.transaction { sql -> [String] in
+                try await sql.raw("CREATE TEMPORARY TABLE roundtrip (n BIGINT, t TEXT NOT NULL, o TEXT, d DOUBLE PRECISION)").run()
+                for (index, text) in texts.enumerated() {
+                    try await sql.raw("""
+                        INSERT INTO roundtrip (n, t, o, d) VALUES (\(bind: Int64(index) - 2), \(bind: text), \(bind: String?.none), \(bind: 1.5))
+                        """).run()
+                }
+                let rows = try await sql.raw("SELECT n, t, o, d FROM roundtrip ORDER BY n").all()
+                #expect(try rows.map { try $0.decode(column: "n", as: Int64.self) } == [-2, -1, 0, 1])
+                #expect(try rows.allSatisfy { try $0.decode(column: "o", as: String?.self) == nil })
+                #expect(try rows.allSatisfy { try $0.decode(column: "d", as: Double.self) == 1.5 })
+                try await sql.raw("DROP TABLE roundtrip").run()
+                return try rows.map { try $0.decode(column: "t", as: String.self) }
+            }
+            #expect(read == texts)
+        }
+    }
+
     @Test("a member's email is unique, whatever its case")
     func uniqueEmail() async throws {
         try await TestDatabase.with { db in

@@ -106,6 +106,8 @@ final class SQLiteWriterConnection: @unchecked Sendable {
     }
 
     private func bindText(_ text: String, _ index: Int32, _ statement: OpaquePointer) -> Int32 {
+        // A NULL pointer would bind SQL NULL, not '': an empty string gets a real (empty) one.
+        if text.isEmpty { return chorus_sqlite3_bind_text(statement, index, "", 0) }
         var text = text
         return text.withUTF8 { bytes in
             bytes.withMemoryRebound(to: CChar.self) { chorus_sqlite3_bind_text(statement, index, $0.baseAddress, UInt64($0.count)) }
