@@ -93,33 +93,30 @@ final class EventPump: Service, Sendable {
             if hub.count == 0 {
                 // No device to deliver to: move the high-water mark without reading the events
                 // and their messages (a device connecting from now on replays up to it from the
-                // store). A device that connected while the mark moved is served below as usual.
+                // store). A device that connected while the mark moved gets them live here.
                 let from = highWater
                 let latest = try await feed.latestID()
                 delivered.withLock { $0 = max($0, latest) }
                 if hub.count == 0 { return }
                 try await deliver(after: from, upTo: latest)
             }
-            while true {
-                let events = try await feed.events(after: highWater, limit: 500)
-                guard let last = events.last else { return }
-                // Advance first: a device registering now replays up to here and dedupes by id.
-                delivered.withLock { $0 = max($0, last.id) }
-                hub.deliver(events)
-                if events.count < 500 { return }
-            }
+            try await deliver(after: highWater, upTo: nil)
         } catch {
             logger.warning("event pump could not read the event log, will retry: \(error)")
         }
     }
 
-    private func deliver(after from: Int64, upTo latest: Int64) async throws {
-        var cursor = from
-        while cursor < latest {
-            let events = try await feed.events(after: cursor, upTo: latest, limit: 500)
+    /// Hands the events after `cursor` (up to `upTo`) to the hub, page by page. The mark moves
+    /// before each page: a device registering then replays up to it and dedupes by id.
+    private func deliver(after cursor: Int64, upTo: Int64?) async throws {
+        var cursor = cursor
+        while true {
+            let events = try await feed.events(after: cursor, upTo: upTo, limit: 500)
             guard let last = events.last else { return }
+            delivered.withLock { $0 = max($0, last.id) }
             hub.deliver(events)
             cursor = last.id
+            if events.count < 500 { return }
         }
     }
 }
