@@ -108,9 +108,11 @@ extension JSONValue {
 
         mutating func object(depth: Int) throws(ParseError) -> JSONValue {
             index += 1
-            var result: [String: JSONValue] = [:]
+            // Room for a typical webhook object's keys up front: growing 1 → 2 → 4 → 8 rehashed
+            // every key three times.
+            var result: [String: JSONValue] = Dictionary(minimumCapacity: 8)
             skipWhitespace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(result) }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object([:]) }
             while true {
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail() }
@@ -153,6 +155,13 @@ extension JSONValue {
                 index += 1
             }
             guard index < bytes.count else { throw fail() }
+            if bytes[index] == UInt8(ascii: "\"") {
+                // No escapes (most strings): validated straight from the input, one copy.
+                let text = bytes.withUnsafeBufferPointer { String(validating: UnsafeBufferPointer(rebasing: $0[start..<index]), as: UTF8.self) }
+                index += 1
+                guard let text else { throw fail() }
+                return text
+            }
             var utf8 = Array(bytes[start..<index])
             while bytes[index] != UInt8(ascii: "\"") {
                 // An escape sequence.

@@ -169,8 +169,11 @@ public final class Database: Sendable {
         }
         // WAL lets readers work beside the writer; FULL makes each commit survive power loss;
         // busy_timeout covers a second process (chorus admin) writing at the same time.
+        // temp_store=MEMORY: a multi-row statement inside a transaction keeps a statement
+        // journal (to undo itself alone); on disk it spilled to a temp file past 64 KiB, about
+        // 8 % of the writer's time under ingest (BENCHMARKS.md).
         let pragmas = ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=\(synchronous.rawValue)",
-                       "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000"]
+                       "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000", "PRAGMA temp_store=MEMORY"]
         func open() async throws -> SQLiteConnection {
             let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
             for pragma in pragmas { _ = try await connection.query(pragma) }
@@ -190,11 +193,28 @@ public final class Database: Sendable {
     /// writer: PASSIVE never waits for (or blocks) the writer or readers. The writer's own
     /// automatic checkpoint would do this inside a commit — a commit that then takes 10 ms instead
     /// of 1, with every webhook in its group waiting (BENCHMARKS.md); it stays only as a backstop.
+    ///
+    /// Then the writer copies the few frames committed meanwhile (`finishCheckpoint`). Why: the
+    /// WAL starts again from its beginning only when a write transaction begins with every frame
+    /// copied; under steady writes the pass beside the writer never catches up with it, so the
+    /// WAL grew to the backstop's 10,000 pages and a commit then checkpointed inside itself —
+    /// a stall of 25–50 ms every few seconds at 1,000 messages/s, and every 0.3 s under ingest.
     private func checkpointContinuously(every interval: Duration = .milliseconds(200)) async {
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
             if Task.isCancelled { return }
             _ = try? await read { sql in try await sql.raw("PRAGMA wal_checkpoint(PASSIVE)").all() }
+            try? await finishCheckpoint()
+        }
+    }
+
+    /// A PASSIVE checkpoint on the writer connection, between write transactions: nothing is
+    /// written meanwhile, so it copies the WAL to its end (about a millisecond after the pass
+    /// beside the writer) and the next write transaction restarts the WAL.
+    func finishCheckpoint() async throws {
+        guard case .sqlite(let writer, _, _) = backend else { return }
+        try await withTaskExecutorPreference(WriterThread.shared) {
+            try await writer.withLease { connection in try connection.execute("PRAGMA wal_checkpoint(PASSIVE)") }
         }
     }
 

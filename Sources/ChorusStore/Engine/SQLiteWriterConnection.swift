@@ -49,16 +49,41 @@ final class SQLiteWriterConnection: @unchecked Sendable {
     /// Prepares (or reuses) `sql`, binds, steps through its rows and resets it.
     func query(_ sql: String, binds: [any Encodable & Sendable], decoder: SQLiteDataDecoder,
                onRow: (SQLiteWriterRow) -> Void) throws {
+        try run(sql, decoder: decoder, onRow: onRow) { statement in
+            for (offset, value) in binds.enumerated() {
+                let rc = try bind(value, at: Int32(offset + 1), statement)
+                if rc != 0 { return rc }
+            }
+            return 0
+        }
+    }
+
+    /// The same for a `BoundStatement`: its values are bound as they are, without a cast each.
+    func query(_ statement: BoundStatement, decoder: SQLiteDataDecoder, onRow: (SQLiteWriterRow) -> Void) throws {
+        try run(statement.text, decoder: decoder, onRow: onRow) { prepared in
+            for (offset, value) in statement.values.enumerated() {
+                let index = Int32(offset + 1)
+                let rc = switch value {
+                case .integer(let v): sqlite_nio_sqlite3_bind_int64(prepared, index, v)
+                case .text(let v): bindText(v, index, prepared)
+                case .null: sqlite_nio_sqlite3_bind_null(prepared, index)
+                }
+                if rc != 0 { return rc }
+            }
+            return 0
+        }
+    }
+
+    private func run(_ sql: String, decoder: SQLiteDataDecoder, onRow: (SQLiteWriterRow) -> Void,
+                     bindAll: (OpaquePointer) throws -> Int32) throws {
         guard let db = handle else { throw SQLiteWriterError(code: 21, message: "the writer connection is closed") }
         let statement = try prepared(sql, db)
         defer {
             sqlite_nio_sqlite3_reset(statement)
             sqlite_nio_sqlite3_clear_bindings(statement)
         }
-        for (offset, value) in binds.enumerated() {
-            let rc = try bind(value, at: Int32(offset + 1), statement)
-            guard rc == 0 else { throw error(rc, db) }
-        }
+        let rc = try bindAll(statement)
+        guard rc == 0 else { throw error(rc, db) }
         var columns: SQLiteWriterRow.Columns? = nil
         while true {
             let rc = sqlite_nio_sqlite3_step(statement)
@@ -207,6 +232,10 @@ struct SQLiteWriterDatabase: SQLDatabase {
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        if let statement = query as? BoundStatement {
+            try connection.query(statement, decoder: decoder) { onRow($0) }
+            return
+        }
         let (sql, binds) = serialize(query)
         try connection.query(sql, binds: binds, decoder: decoder) { onRow($0) }
     }

@@ -31,25 +31,24 @@ extension IngestRepository {
         try await resolveConversations(&pending, now: now, sql)
 
         // All messages in multi-row inserts; the rows that come back are the new ones.
+        // (Written as a BoundStatement: on the single writer thread, SQLKit's interpolation of
+        // 15 values per message cost more than SQLite's own insert work.)
         var inserted: [String: Int64] = [:]   // "channel|dedupe" → message id
-        for chunk in stride(from: 0, to: pending.count, by: 100).map({ Array(pending[$0..<min($0 + 100, pending.count)]) }) {
-            let rows: [SQLQueryString] = chunk.map { item in
-                let m = item.message
-                return """
-                    (\(bind: item.channelID), \(bind: item.conversationID), \(bind: m.dedupeKey), \(bind: m.wamid),
-                     \(bind: m.direction.rawValue), \(bind: m.type), \(bind: m.direction == .inbound ? "received" : "sent"),
-                     \(bind: m.text), \(bind: m.rawText), \(bind: m.replyToWamid), \(bind: m.mediaID),
-                     \(bind: m.mediaID != nil && m.direction == .inbound ? "pending" : nil), \(bind: m.timestampMillis),
-                     \(bind: now), \(bind: now))
-                    """
-            }
-            for row in try await sql.raw("""
+        for start in stride(from: 0, to: pending.count, by: 100) {
+            var insert = BoundStatement("""
                 INSERT INTO messages (channel_id, conversation_id, dedupe_key, wamid, direction, type, status, text,
-                    content, reply_to_wamid, media_id, media_status, meta_timestamp, created_at, updated_at)
-                VALUES \(SQLList(rows))
-                ON CONFLICT (channel_id, dedupe_key) DO NOTHING
-                RETURNING id, channel_id, dedupe_key
-                """).all() {
+                    content, reply_to_wamid, media_id, media_status, meta_timestamp, created_at, updated_at) VALUES
+                """)
+            for item in pending[start..<min(start + 100, pending.count)] {
+                let m = item.message
+                insert.appendRow(.integer(item.channelID), .integer(item.conversationID), .text(m.dedupeKey), .text(m.wamid),
+                                 .text(m.direction.rawValue), .text(m.type), .text(m.direction == .inbound ? "received" : "sent"),
+                                 .of(m.text), .text(m.rawText), .of(m.replyToWamid), .of(m.mediaID),
+                                 .of(m.mediaID != nil && m.direction == .inbound ? "pending" : nil), .integer(m.timestampMillis),
+                                 .integer(now), .integer(now))
+            }
+            insert.append(" ON CONFLICT (channel_id, dedupe_key) DO NOTHING RETURNING id, channel_id, dedupe_key")
+            for row in try await sql.rows(insert) {
                 inserted["\(try row.decode(column: "channel_id", as: Int64.self))|\(try row.decode(column: "dedupe_key", as: String.self))"]
                     = try row.decode(column: "id", as: Int64.self)
             }
@@ -58,7 +57,7 @@ extension IngestRepository {
         // Credit each new message to the first batch that carried it; the rest are duplicates.
         struct Activity { var time: Int64; var inbound: Int64; var preview: String }
         var activity: [Int64: Activity] = [:]
-        var events: [SQLQueryString] = []
+        var events = BoundStatement("INSERT INTO events (at, kind, conversation_id, assignee_id, payload) VALUES")
         for item in pending {
             let key = "\(item.channelID)|\(item.message.dedupeKey)"
             guard let id = inserted.removeValue(forKey: key) else {
@@ -75,28 +74,29 @@ extension IngestRepository {
             if m.direction == .inbound { current.inbound = max(current.inbound, m.timestampMillis) }
             activity[item.conversationID] = current
             let payload = "{\"conversationId\":\(item.conversationID),\"messageId\":\(id)}"
-            events.append("(\(bind: now), 'message.created', \(bind: item.conversationID), \(bind: item.assigneeID), \(bind: payload))")
+            events.appendRow(.integer(now), .text("message.created"), .integer(item.conversationID), .of(item.assigneeID), .text(payload))
         }
         guard !activity.isEmpty else { return }
 
         // Each touched conversation updated once: newest activity, the 24 h window, reopened.
-        let values: [SQLQueryString] = activity.sorted { $0.key < $1.key }.map { id, a in
-            "(\(bind: id), \(bind: a.time), \(bind: a.inbound), \(bind: a.preview))"
+        var update = BoundStatement("WITH v(id, ts, inbound_ts, preview) AS (VALUES")
+        for (id, a) in activity.sorted(by: { $0.key < $1.key }) {
+            update.appendRow(.integer(id), .integer(a.time), .integer(a.inbound), .text(a.preview))
         }
-        try await sql.raw("""
-            WITH v(id, ts, inbound_ts, preview) AS (VALUES \(SQLList(values)))
+        update.append("""
+            )
             UPDATE conversations SET
                 last_message_preview = CASE WHEN conversations.last_message_at <= v.ts THEN v.preview ELSE conversations.last_message_preview END,
                 last_message_at = CASE WHEN conversations.last_message_at < v.ts THEN v.ts ELSE conversations.last_message_at END,
                 last_inbound_at = CASE WHEN v.inbound_ts > 0 AND (conversations.last_inbound_at IS NULL OR conversations.last_inbound_at < v.inbound_ts)
                     THEN v.inbound_ts ELSE conversations.last_inbound_at END,
                 status = CASE WHEN conversations.status IN ('resolved', 'snoozed') THEN 'open' ELSE conversations.status END,
-                version = conversations.version + 1, updated_at = \(bind: now)
-            FROM v WHERE conversations.id = v.id
-            """).run()
-        try await sql.raw("""
-            INSERT INTO events (at, kind, conversation_id, assignee_id, payload) VALUES \(SQLList(events))
-            """).run()
+                version = conversations.version + 1, updated_at =
+            """)
+        update.bind(.integer(now))
+        update.append(" FROM v WHERE conversations.id = v.id")
+        try await sql.run(update)
+        try await sql.run(events)
     }
 
     /// Finds (or creates) the contact and conversation of every pending message: known
