@@ -48,6 +48,57 @@ struct StoreTests {
         }
     }
 
+    @Test("a BoundStatement's rows and values read back as they were, a '?' inside a value included")
+    func boundStatementRoundTrip() async throws {
+        try await TestDatabase.with { db in
+            let read = try await db.transaction { sql -> [[String]] in
+                try await sql.raw("CREATE TEMPORARY TABLE bound_probe (n BIGINT, t TEXT, o TEXT)").run()
+                var insert = BoundStatement("INSERT INTO bound_probe (n, t, o) VALUES")
+                insert.appendRow(.integer(-7), .text("why? because"), .text(nil))
+                insert.appendRow(.integer(3), .text(""), .text("Grüße 👋"))
+                insert.appendRow(.integer(nil), .text("?"), .text(nil))
+                insert.append(" RETURNING n, t, o")
+                let returned = try await sql.rows(insert)
+                let rows = try await sql.raw("SELECT n, t, o FROM bound_probe ORDER BY t").all()
+                try await sql.raw("DROP TABLE bound_probe").run()
+                #expect(returned.count == 3)
+                return try rows.map { row in
+                    [try row.decode(column: "n", as: Int64?.self).map(String.init) ?? "nil", try row.decode(column: "t", as: String.self),
+                     try row.decode(column: "o", as: String?.self) ?? "nil"]
+                }
+            }
+            #expect(read == [["3", "", "Grüße 👋"], ["nil", "?", "nil"], ["-7", "why? because", "nil"]])
+        }
+    }
+
+    @Test("IN lists are padded to a power of two with their last value, so few statement texts serve every size")
+    func paddedLists() {
+        #expect(paddedToPowerOfTwo([Int]()) == [])
+        #expect(paddedToPowerOfTwo([5]) == [5])
+        #expect(paddedToPowerOfTwo([1, 2, 3]) == [1, 2, 3, 3])
+        #expect(paddedToPowerOfTwo(Array(1...5)) == [1, 2, 3, 4, 5, 5, 5, 5])
+        #expect(paddedToPowerOfTwo(Array(1...8)) == Array(1...8))
+    }
+
+    @Test("SQLite: after the writer finishes a checkpoint, the next write starts the WAL again from its beginning",
+          .enabled(if: TestDatabase.engineName == "sqlite"))
+    func walRestarts() async throws {
+        try await TestDatabase.with { db in
+            let text = String(repeating: "wal ", count: 1_000)
+            try await db.transaction { sql in try await sql.raw("CREATE TABLE wal_probe (id INTEGER PRIMARY KEY, t TEXT)").run() }
+            for _ in 0..<40 {
+                try await db.transaction { sql in try await sql.raw("INSERT INTO wal_probe (t) VALUES (\(bind: text))").run() }
+            }
+            try await db.finishCheckpoint()
+            try await db.transaction { sql in try await sql.raw("INSERT INTO wal_probe (t) VALUES (\(bind: text))").run() }
+            let frames = try await db.read { sql in
+                try await sql.raw("PRAGMA wal_checkpoint(PASSIVE)").first()!.decode(column: "log", as: Int.self)
+            }
+            // 41 transactions of at least one page each were written; only the last is in the WAL.
+            #expect(frames < 10, "the WAL holds \(frames) frames")
+        }
+    }
+
     @Test("a member's email is unique, whatever its case")
     func uniqueEmail() async throws {
         try await TestDatabase.with { db in

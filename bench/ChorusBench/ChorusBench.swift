@@ -208,12 +208,12 @@ struct InboxBench {
         for value in quietAcks { quiet.add(value) }
         results["fanout_baseline_webhook_ack"] = quiet.summary
         log("  baseline: webhook → 200 OK at 1,000/s with no device connected: p50 \(fmt(quiet.percentile(50))) ms, p99 \(fmt(quiet.percentile(99))) ms")
-        var sockets: [(Int64, TestSocket)] = []
+        var sockets: [(Int64, RecordingSocket)] = []
         for (member, _) in members {
             for token in tokens[member.id]! {
                 // Frames are kept raw and parsed after the run, so the load generator's own
                 // parsing (on the same 2 cores) stays out of the measured window.
-                sockets.append((member.id, try await TestSocket.connect(baseURL: client.base, token: token, parse: false)))
+                sockets.append((member.id, try await RecordingSocket.connect(host: "127.0.0.1", port: port, token: token)))
             }
         }
         results["memory_200_sockets_mb"] = residentMB(pid: server.processIdentifier)
@@ -224,7 +224,7 @@ struct InboxBench {
         var fanout = Samples()
         let sentAt = sent
         for (_, socket) in sockets {
-            for (text, at) in socket.rawFrames.value {
+            for (text, at) in socket.rawFrames {
                 guard let value = try? JSONValue.parse(text.utf8) else { continue }
                 for frame in value["type"]?.string == "batch" ? (value["events"]?.array ?? []) : [value] {
                     guard frame["type"]?.string == "message.created", let wamid = frame["message"]?["wamid"]?.string,
@@ -250,12 +250,12 @@ struct InboxBench {
         for i in 0..<(options.quick ? 20 : 100) {
             let text = "device sync \(i) \(UUID().uuidString.prefix(8))"
             // Only frames arriving after the send are searched, so the check stays cheap.
-            let starts = mine.map { $0.rawFrames.withLock { $0.count } }
+            let starts = mine.map(\.frameCount)
             let t0 = ContinuousClock.now
             _ = try await client.post("/api/v1/conversations/\(conversation)/messages", token: tokens[me.id]![0], json: ["text": .string(text)])
             for (index, socket) in mine.enumerated().dropFirst() {
                 let start = starts[index]
-                while !socket.rawFrames.withLock({ frames in frames[min(start, frames.count)...].contains { $0.0.contains(text) } }) {
+                while !socket.hasFrame(containing: text, after: start) {
                     if milliseconds(since: t0) > 5000 { break }
                     try await Task.sleep(for: .microseconds(200))
                 }
@@ -276,7 +276,7 @@ struct InboxBench {
         results["memory_1000_sockets_mb"] = residentMB(pid: server.processIdentifier)
         log("  memory: idle \(fmt(results["memory_idle_mb"] as! Double)) MB, \(sockets.count + extra.count) sockets \(fmt(results["memory_1000_sockets_mb"] as! Double)) MB")
         for socket in extra { await socket.close() }
-        for (_, socket) in sockets { await socket.close() }
+        for (_, socket) in sockets { socket.close() }
 
         // New-device sync of 7 days.
         // Three runs each: the median is the figure, min and max show the spread.

@@ -64,11 +64,20 @@ struct WebhookController {
         }
         let outcome = try await committer.commit(parsed.batch)
         if !outcome.storedMessages.isEmpty || outcome.statusesApplied > 0 { onCommitted() }
-        metrics.increment("chorus_webhook_messages_total", labels: ["outcome": "stored"], by: Double(outcome.storedMessages.count))
-        metrics.increment("chorus_webhook_messages_total", labels: ["outcome": "duplicate"], by: Double(outcome.duplicateMessages))
-        metrics.increment("chorus_webhook_statuses_total", labels: ["outcome": "applied"], by: Double(outcome.statusesApplied))
-        metrics.increment("chorus_webhook_statuses_total", labels: ["outcome": "duplicate"], by: Double(outcome.duplicateStatuses))
-        metrics.increment("chorus_webhook_unhandled_total", by: Double(outcome.unhandled))
+        // Only what happened is counted (each call builds its labels; this runs for every webhook).
+        if !outcome.storedMessages.isEmpty {
+            metrics.increment("chorus_webhook_messages_total", labels: ["outcome": "stored"], by: Double(outcome.storedMessages.count))
+        }
+        if outcome.duplicateMessages > 0 {
+            metrics.increment("chorus_webhook_messages_total", labels: ["outcome": "duplicate"], by: Double(outcome.duplicateMessages))
+        }
+        if outcome.statusesApplied > 0 {
+            metrics.increment("chorus_webhook_statuses_total", labels: ["outcome": "applied"], by: Double(outcome.statusesApplied))
+        }
+        if outcome.duplicateStatuses > 0 {
+            metrics.increment("chorus_webhook_statuses_total", labels: ["outcome": "duplicate"], by: Double(outcome.duplicateStatuses))
+        }
+        if outcome.unhandled > 0 { metrics.increment("chorus_webhook_unhandled_total", by: Double(outcome.unhandled)) }
         return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "OK")))
     }
 }

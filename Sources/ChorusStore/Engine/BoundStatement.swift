@@ -11,19 +11,16 @@ import Synchronization
 /// The text is ours: identifiers and keywords only, every value bound — so a `?` in it is
 /// always a placeholder.
 struct BoundStatement: SQLExpression {
+    /// A value with its SQL type, also when NULL: PostgreSQL is told the type of every
+    /// parameter, and an untyped NULL in a bigint column is refused.
     enum Value: Sendable, Equatable {
-        case integer(Int64)
-        case text(String)
-        case null
-
-        static func of(_ value: Int64?) -> Value { value.map(Value.integer) ?? .null }
-        static func of(_ value: String?) -> Value { value.map(Value.text) ?? .null }
+        case integer(Int64?)
+        case text(String?)
 
         var encodable: any Encodable & Sendable {
             switch self {
             case .integer(let v): v
             case .text(let v): v
-            case .null: String?.none
             }
         }
     }
@@ -64,6 +61,16 @@ struct BoundStatement: SQLExpression {
         }
         serializer.write(String(pending))
     }
+}
+
+/// `values` with the last one repeated up to the next power of two, for an IN list: a list of
+/// 37 values is prepared as one of 64, so a few statement texts serve every group size (the
+/// SQLite writer keeps prepared statements by their text). Same result: IN ignores repeats.
+func paddedToPowerOfTwo<T>(_ values: [T]) -> [T] {
+    guard let last = values.last else { return values }
+    var size = 1
+    while size < values.count { size *= 2 }
+    return values + Array(repeating: last, count: size - values.count)
 }
 
 extension SQLDatabase {

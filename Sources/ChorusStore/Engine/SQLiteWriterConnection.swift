@@ -15,9 +15,11 @@ final class SQLiteWriterConnection: @unchecked Sendable {
     // @unchecked: used only while leased (ConnectionLeases), one transaction at a time.
     private var handle: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
-    /// Prepared statements kept; beyond this the cache is emptied (multi-row inserts come in
-    /// up to 100 sizes, so the steady state fits).
-    private let statementLimit = 300
+    /// Prepared statements kept; beyond this one is dropped for each new one. Multi-row
+    /// statements come in up to 100 sizes each (IN lists are padded to powers of two, see
+    /// `paddedToPowerOfTwo`), so the steady state fits; emptying the whole cache instead
+    /// re-prepared everything every few seconds under ingest.
+    private let statementLimit = 400
 
     init(path: String, pragmas: [String]) throws {
         var db: OpaquePointer?
@@ -64,9 +66,9 @@ final class SQLiteWriterConnection: @unchecked Sendable {
             for (offset, value) in statement.values.enumerated() {
                 let index = Int32(offset + 1)
                 let rc = switch value {
-                case .integer(let v): sqlite_nio_sqlite3_bind_int64(prepared, index, v)
-                case .text(let v): bindText(v, index, prepared)
-                case .null: sqlite_nio_sqlite3_bind_null(prepared, index)
+                case .integer(let v?): sqlite_nio_sqlite3_bind_int64(prepared, index, v)
+                case .text(let v?): bindText(v, index, prepared)
+                case .integer(nil), .text(nil): sqlite_nio_sqlite3_bind_null(prepared, index)
                 }
                 if rc != 0 { return rc }
             }
@@ -96,9 +98,9 @@ final class SQLiteWriterConnection: @unchecked Sendable {
 
     private func prepared(_ sql: String, _ db: OpaquePointer) throws -> OpaquePointer {
         if let statement = statements[sql] { return statement }
-        if statements.count >= statementLimit {
-            for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
-            statements = [:]
+        if statements.count >= statementLimit, let (text, statement) = statements.first {
+            sqlite_nio_sqlite3_finalize(statement)
+            statements[text] = nil
         }
         var statement: OpaquePointer?
         let rc = sqlite_nio_sqlite3_prepare_v3(db, sql, -1, 0x01 /* PERSISTENT */, &statement, nil)

@@ -43,8 +43,8 @@ extension IngestRepository {
                 let m = item.message
                 insert.appendRow(.integer(item.channelID), .integer(item.conversationID), .text(m.dedupeKey), .text(m.wamid),
                                  .text(m.direction.rawValue), .text(m.type), .text(m.direction == .inbound ? "received" : "sent"),
-                                 .of(m.text), .text(m.rawText), .of(m.replyToWamid), .of(m.mediaID),
-                                 .of(m.mediaID != nil && m.direction == .inbound ? "pending" : nil), .integer(m.timestampMillis),
+                                 .text(m.text), .text(m.rawText), .text(m.replyToWamid), .text(m.mediaID),
+                                 .text(m.mediaID != nil && m.direction == .inbound ? "pending" : nil), .integer(m.timestampMillis),
                                  .integer(now), .integer(now))
             }
             insert.append(" ON CONFLICT (channel_id, dedupe_key) DO NOTHING RETURNING id, channel_id, dedupe_key")
@@ -74,7 +74,7 @@ extension IngestRepository {
             if m.direction == .inbound { current.inbound = max(current.inbound, m.timestampMillis) }
             activity[item.conversationID] = current
             let payload = "{\"conversationId\":\(item.conversationID),\"messageId\":\(id)}"
-            events.appendRow(.integer(now), .text("message.created"), .integer(item.conversationID), .of(item.assigneeID), .text(payload))
+            events.appendRow(.integer(now), .text("message.created"), .integer(item.conversationID), .integer(item.assigneeID), .text(payload))
         }
         guard !activity.isEmpty else { return }
 
@@ -112,8 +112,8 @@ extension IngestRepository {
         for channelID in Set(pending.map(\.channelID)) {
             let w = waIDs.filter { $0.hasPrefix("\(channelID)|") }.map { String($0.split(separator: "|", maxSplits: 1)[1]) }
             let u = userIDs.filter { $0.hasPrefix("\(channelID)|") }.map { String($0.split(separator: "|", maxSplits: 1)[1]) }
-            if !w.isEmpty { conditions.append("(k.channel_id = \(bind: channelID) AND k.wa_id IN (\(binds: w)))") }
-            if !u.isEmpty { conditions.append("(k.channel_id = \(bind: channelID) AND k.user_id IN (\(binds: u)))") }
+            if !w.isEmpty { conditions.append("(k.channel_id = \(bind: channelID) AND k.wa_id IN (\(binds: paddedToPowerOfTwo(w))))") }
+            if !u.isEmpty { conditions.append("(k.channel_id = \(bind: channelID) AND k.user_id IN (\(binds: paddedToPowerOfTwo(u))))") }
         }
         if !conditions.isEmpty {
             for row in try await sql.raw("""
@@ -158,7 +158,7 @@ extension IngestRepository {
         }
         if !unseen.isEmpty {
             let byChannel: [SQLQueryString] = unseen.map { channelID, contacts in
-                "(channel_id = \(bind: channelID) AND contact_id IN (\(binds: Array(contacts))))"
+                "(channel_id = \(bind: channelID) AND contact_id IN (\(binds: paddedToPowerOfTwo(Array(contacts)))))"
             }
             for row in try await sql.raw("""
                 SELECT id, contact_id, assignee_id FROM conversations WHERE \(SQLList(byChannel, separator: SQLRaw(" OR ")))

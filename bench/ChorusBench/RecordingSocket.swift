@@ -1,0 +1,98 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+import Synchronization
+
+/// A device's event socket for the fan-out measurement: each text frame is timestamped by a
+/// handler on the event loop as it arrives, and parsed only after the run. Why not TestSocket:
+/// it hands every frame to a task through an async sequence, and with 200 sockets on the same
+/// 2 cores as the server the load generator's own wake-ups took a third of the machine
+/// (BENCHMARKS.md) — time the server then waited for. The server sees the same client either way.
+final class RecordingSocket: Sendable {
+    private let channel: any Channel
+    private let recorded: Recorded
+
+    final class Recorded: Sendable {
+        let frames = Mutex<[(ByteBuffer, ContinuousClock.Instant)]>([])
+    }
+
+    private init(channel: any Channel, recorded: Recorded) {
+        self.channel = channel
+        self.recorded = recorded
+    }
+
+    /// The text frames so far, with the instant each arrived.
+    var rawFrames: [(String, ContinuousClock.Instant)] {
+        recorded.frames.withLock { $0 }.map { (String(buffer: $0.0), $0.1) }
+    }
+
+    var frameCount: Int { recorded.frames.withLock { $0.count } }
+
+    /// Has a text frame after the first `start` ones contained `text`?
+    func hasFrame(containing text: String, after start: Int) -> Bool {
+        recorded.frames.withLock { frames in frames[min(start, frames.count)...].contains { String(buffer: $0.0).contains(text) } }
+    }
+
+    func close() { channel.close(promise: nil) }
+
+    /// Opens `GET /api/v1/events` with the device's bearer token and waits for the hello frame.
+    static func connect(host: String, port: Int, token: String) async throws -> RecordingSocket {
+        let recorded = Recorded()
+        let upgraded: EventLoopFuture<(any Channel)?> = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let upgrader = NIOTypedWebSocketClientUpgrader<(any Channel)?>(maxFrameSize: 1 << 20, upgradePipelineHandler: { channel, _ in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(FrameRecorder(recorded))
+                            return channel
+                        }
+                    })
+                    var headers = HTTPHeaders()
+                    headers.add(name: "Host", value: "\(host):\(port)")
+                    headers.add(name: "Authorization", value: "Bearer \(token)")
+                    headers.add(name: "Content-Length", value: "0")
+                    let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/api/v1/events", headers: headers)
+                    let configuration = NIOTypedHTTPClientUpgradeConfiguration<(any Channel)?>(
+                        upgradeRequestHead: head, upgraders: [upgrader],
+                        notUpgradingCompletionHandler: { channel in channel.eventLoop.makeSucceededFuture(nil) })
+                    return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
+                        configuration: .init(upgradeConfiguration: configuration))
+                }
+            }
+        guard let channel = try await upgraded.get() else { throw BenchError("the events socket was not upgraded") }
+        let socket = RecordingSocket(channel: channel, recorded: recorded)
+        let deadline = ContinuousClock.now + .seconds(2)
+        while recorded.frames.withLock({ $0.isEmpty }) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        return socket
+    }
+}
+
+/// Keeps each text frame with its arrival time; answers pings (the server's keep-alive).
+private final class FrameRecorder: ChannelInboundHandler, @unchecked Sendable {
+    // @unchecked: used on its channel's event loop only.
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+    private let recorded: RecordingSocket.Recorded
+
+    init(_ recorded: RecordingSocket.Recorded) { self.recorded = recorded }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text:
+            let now = ContinuousClock.now
+            let data = frame.unmaskedData
+            recorded.frames.withLock { $0.append((data, now)) }
+        case .ping:
+            let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData)
+            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
+        case .connectionClose:
+            context.close(promise: nil)
+        default:
+            break
+        }
+    }
+}
