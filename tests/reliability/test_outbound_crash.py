@@ -91,7 +91,12 @@ def test_sigkill_during_reply_burst(workspace, quick, report):
         status, body = server.http.json("GET", f"/api/v1/conversations/{conversation}/messages?limit=200", token=token)
         assert status == 200
         shown.update({m["content"].get("body"): m["status"] for m in body["items"] if m["direction"] == "outbound"})
-    mismatched = [text for text, status in shown.items() if text in stored and stored[text] != status]
+    # Statuses still move (delivered → read arrives a second later): the thread must show what
+    # the store held just before or just after it was read, nothing else.
+    stored_after = {row[0]: row[1] for row in workspace.query(
+        "SELECT text, status FROM messages WHERE direction = 'outbound'")}
+    mismatched = [text for text, status in shown.items()
+                  if text in stored and status not in (stored[text], stored_after.get(text))]
     marked = {s: statuses.get(s, 0) for s in ("failed", "unknown")}
     report(tried=f"{rounds} × SIGKILL during a burst of {REPLIES} replies to {CUSTOMERS} customers; {len(accepted)} accepted",
            lost=f"{len(missing)} accepted replies missing, {len(repeated)} received twice by Meta's side, "

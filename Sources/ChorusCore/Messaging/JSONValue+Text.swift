@@ -8,12 +8,23 @@ extension JSONValue {
 
     /// Parses UTF-8 JSON text (RFC 8259); nesting deeper than 512 levels is refused.
     public static func parse(_ bytes: some Collection<UInt8>) throws(ParseError) -> JSONValue {
-        var reader = Reader(bytes: Array(bytes))
+        // Read in place when the bytes are contiguous (Data, Array, ByteBuffer views), else
+        // from a copy; through a buffer pointer, without a bounds check per byte.
+        let parsed = bytes.withContiguousStorageIfAvailable { parse(buffer: $0) } ?? Array(bytes).withUnsafeBufferPointer { parse(buffer: $0) }
+        return try parsed.get()
+    }
+
+    private static func parse(buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, ParseError> {
+        var reader = Reader(bytes: buffer)
         reader.skipWhitespace()
-        let value = try reader.value(depth: 0)
-        reader.skipWhitespace()
-        guard reader.index == reader.bytes.count else { throw ParseError(offset: reader.index) }
-        return value
+        do throws(ParseError) {
+            let value = try reader.value(depth: 0)
+            reader.skipWhitespace()
+            guard reader.index == reader.bytes.count else { throw ParseError(offset: reader.index) }
+            return .success(value)
+        } catch {
+            return .failure(error)
+        }
     }
 
     /// Compact JSON with keys sorted, so equal documents serialise to equal text.
@@ -76,7 +87,8 @@ extension JSONValue {
     }
 
     struct Reader {
-        let bytes: [UInt8]
+        /// Valid only during `parse`: every string and number is copied out of it.
+        let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
 
         mutating func skipWhitespace() {
@@ -157,7 +169,7 @@ extension JSONValue {
             guard index < bytes.count else { throw fail() }
             if bytes[index] == UInt8(ascii: "\"") {
                 // No escapes (most strings): validated straight from the input, one copy.
-                let text = bytes.withUnsafeBufferPointer { String(validating: UnsafeBufferPointer(rebasing: $0[start..<index]), as: UTF8.self) }
+                let text = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
                 index += 1
                 guard let text else { throw fail() }
                 return text

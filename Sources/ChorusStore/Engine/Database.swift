@@ -197,8 +197,9 @@ public final class Database: Sendable {
     /// Then the writer copies the few frames committed meanwhile (`finishCheckpoint`). Why: the
     /// WAL starts again from its beginning only when a write transaction begins with every frame
     /// copied; under steady writes the pass beside the writer never catches up with it, so the
-    /// WAL grew to the backstop's 10,000 pages and a commit then checkpointed inside itself —
-    /// a stall of 25–50 ms every few seconds at 1,000 messages/s, and every 0.3 s under ingest.
+    /// WAL grew to the backstop's 10,000 pages and a commit then checkpointed inside itself (seen
+    /// with strace: the writer copying pages into the database file), a stall that every webhook
+    /// of its group waited out — every few seconds at 1,000 messages/s (BENCHMARKS.md).
     private func checkpointContinuously(every interval: Duration = .milliseconds(200)) async {
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
