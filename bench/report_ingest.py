@@ -13,6 +13,9 @@ chorus = [rate(r[4], r[5]) for r in rows]
 durable = [stored[r[0]] / (int(r[5]) / 1e6) for r in rows]
 p50 = [int(r[6]) / 1000 for r in rows]
 p99 = [int(r[7]) / 1000 for r in rows]
+# CPU per acknowledged message, in µs: the server's, and the load generator's on the same cores.
+server_cpu = [float(r[8]) * 1e6 / int(r[4]) for r in rows]
+wrk_cpu = [float(r[9]) * 1e6 / int(r[4]) for r in rows]
 
 def figure(values, unit):
     return {"median": round(statistics.median(values), 1), "min": round(min(values), 1), "max": round(max(values), 1), "unit": unit}
@@ -25,6 +28,8 @@ result = {
     "chorus_durable_stored": figure(durable, "messages/s"),
     "chorus_ack_latency_p50": figure(p50, "ms"),
     "chorus_ack_latency_p99": figure(p99, "ms"),
+    "chorus_server_cpu_per_message": figure(server_cpu, "µs"),
+    "wrk_cpu_per_request": figure(wrk_cpu, "µs"),
     "ratio_to_baseline": round(statistics.median(chorus) / statistics.median(baseline), 3),
 }
 path = os.path.join(os.path.dirname(__file__), "results.json")
@@ -33,7 +38,8 @@ existing["webhook_ingest_sqlite"] = result
 json.dump(existing, open(path, "w"), indent=2)
 
 print("\n| figure | median | min | max |\n|---|---|---|---|")
-for key in ["baseline_trivial_handler", "chorus_acknowledged", "chorus_durable_stored", "chorus_ack_latency_p50", "chorus_ack_latency_p99"]:
+for key in ["baseline_trivial_handler", "chorus_acknowledged", "chorus_durable_stored", "chorus_ack_latency_p50", "chorus_ack_latency_p99",
+            "chorus_server_cpu_per_message", "wrk_cpu_per_request"]:
     f = result[key]
     print(f"| {key} ({f['unit']}) | {f['median']} | {f['min']} | {f['max']} |")
 print(f"| Chorus / baseline | {result['ratio_to_baseline']} | | |")
