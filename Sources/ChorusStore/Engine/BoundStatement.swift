@@ -27,6 +27,8 @@ struct BoundStatement: SQLExpression {
 
     private(set) var text = ""
     private(set) var values: [Value] = []
+    /// Rows appended with `appendRow` so far.
+    private(set) var rows = 0
 
     init(_ text: String = "") { self.text = text }
 
@@ -36,7 +38,6 @@ struct BoundStatement: SQLExpression {
         values.append(value)
         text += "?"
     }
-
 
     /// Appends one row of a multi-row VALUES list, "(?, ?, …)", after a comma unless it is the
     /// first: `text` must end with "VALUES" before the first.
@@ -49,7 +50,6 @@ struct BoundStatement: SQLExpression {
         text += ")"
         rows += 1
     }
-    private(set) var rows = 0
 
     func serialize(to serializer: inout SQLSerializer) {
         var next = values.makeIterator()
