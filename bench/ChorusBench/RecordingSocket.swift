@@ -7,8 +7,9 @@ import Synchronization
 /// A device's event socket for the fan-out measurement: each text frame is timestamped by a
 /// handler on the event loop as it arrives, and parsed only after the run. Why not TestSocket:
 /// it hands every frame to a task through an async sequence, and with 200 sockets on the same
-/// 2 cores as the server the load generator's own wake-ups took a third of the machine
-/// (BENCHMARKS.md) — time the server then waited for. The server sees the same client either way.
+/// 2 cores as the server the load generator used about 86 % of one core during the fan-out,
+/// about 74 % with this one (BENCHMARKS.md) — time the server waited for. The server sees the
+/// same client either way.
 final class RecordingSocket: Sendable {
     private let channel: any Channel
     private let recorded: Recorded
