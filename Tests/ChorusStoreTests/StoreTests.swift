@@ -99,6 +99,22 @@ struct StoreTests {
         }
     }
 
+    @Test("SQLite: a status finds its message through the outbound-only wamid index (migration 8), not a scan",
+          .enabled(if: TestDatabase.engineName == "sqlite"))
+    func statusLookupUsesIndex() async throws {
+        try await TestDatabase.with { db in
+            // The shape of StatusApplier's lookup: a partial index is used only when the query
+            // itself says direction = 'outbound'.
+            let plan = try await db.read { sql in
+                try await sql.raw("""
+                    EXPLAIN QUERY PLAN UPDATE messages SET status = 'read'
+                    WHERE channel_id = 1 AND wamid = 'wamid.x' AND direction = 'outbound' AND status IN ('sent', 'delivered')
+                    """).all().map { try $0.decode(column: "detail", as: String.self) }
+            }
+            #expect(plan.contains { $0.contains("USING INDEX messages_wamid") }, "plan: \(plan)")
+        }
+    }
+
     @Test("a member's email is unique, whatever its case")
     func uniqueEmail() async throws {
         try await TestDatabase.with { db in
