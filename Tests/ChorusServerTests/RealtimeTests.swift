@@ -1,6 +1,7 @@
 import ChorusCore
 import ChorusStore
 import ChorusTestSupport
+import ChorusWhatsApp
 import Foundation
 import Testing
 
@@ -68,6 +69,45 @@ struct RealtimeTests {
             let texts = again.events.compactMap { $0["message"]?["text"]?.string }
             #expect(texts.count == 1000)
             #expect(Set(texts) == Set((0..<1000).map { "message \($0)" }))
+            await again.close()
+        }
+    }
+
+    @Test("a device reconnecting while messages keep arriving gets each event once, in order, from replay then live")
+    func reconnectDuringLiveTraffic() async throws {
+        try await TestServer.with(simulator: true) { server in
+            let (_, token) = try await server.member(.standard)
+            let first = try await TestSocket.connect(server, token: token)
+            let lastSeen = first.frames.value.first { $0["type"]?.string == "hello" }!["lastEventId"]!.int!
+            await first.close()
+            let channel = server.channel!
+            // 2,000 to replay from the store, then 600 more through signed webhooks while the
+            // device catches up and after: each commit wakes the event pump at once, so live
+            // events arrive while the replay is still being written.
+            let stored = (0..<2000).map { i in
+                Fixtures.inbound("wamid.during.\(i)", from: "49155501\(i % 5)", text: "during \(i)",
+                                 phoneNumberID: channel.phoneNumberID, at: 1_800_000_000 + Int64(i))
+            }
+            _ = try await IngestRepository(server.db).store(Fixtures.batch(stored))
+            let writer = Task {
+                for start in stride(from: 2000, to: 2600, by: 6) {
+                    let messages = (start..<start + 6).map { WebhookTests.message("wamid.during.\($0)", from: "491555019", text: "during \($0)") }
+                    let body = try ASCIIJSON.encode(WebhookTests.envelope([[WebhookTests.change(messages, phoneNumberID: channel.phoneNumberID)]]))
+                    let reply = try await server.request("POST", "/webhooks/whatsapp", headers: [
+                        "Content-Type": "application/json",
+                        "X-Hub-Signature-256": WebhookSignature.header(for: body, secret: channel.appSecret)], body: body)
+                    guard reply.status == 200 else { throw TestFailure("webhook answered \(reply.status)") }
+                }
+            }
+            let again = try await TestSocket.connect(server, token: token, lastEventID: lastSeen)
+            try await writer.value
+            try await again.waitFor(20, "2,600 events") { $0.filter { $0["type"]?.string == "message.created" }.count >= 2600 }
+            try await Task.sleep(for: .milliseconds(300))
+            let ids = again.events.compactMap { $0["id"]?.int }
+            #expect(ids == ids.sorted() && Set(ids).count == ids.count, "in order, no duplicates")
+            let texts = again.events.compactMap { $0["message"]?["text"]?.string }
+            #expect(texts.count == 2600)
+            #expect(Set(texts) == Set((0..<2600).map { "during \($0)" }))
             await again.close()
         }
     }

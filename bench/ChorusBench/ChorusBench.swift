@@ -14,13 +14,13 @@ import NIOCore
 /// 1,000 messages/s (p99, memory), new-device sync (messages/s) and device-to-device sync of one
 /// member's 4 devices (p99). Results are merged into bench/results.json under "inbox_<engine>".
 ///
-///   chorus-bench inbox [--quick] [--postgres URL] [--results bench/results.json]
+///   chorus-bench inbox [--quick] [--postgres URL] [--results bench/results.json] [--fanout-seconds N]
 @main
 struct ChorusBench {
     static func main() async throws {
         var arguments = Array(CommandLine.arguments.dropFirst())
         guard arguments.first == "inbox" else {
-            print("usage: chorus-bench inbox [--quick] [--postgres URL] [--results PATH]")
+            print("usage: chorus-bench inbox [--quick] [--postgres URL] [--results PATH] [--fanout-seconds N]")
             exit(2)
         }
         arguments.removeFirst()
@@ -31,6 +31,7 @@ struct ChorusBench {
             case "--quick": options.quick = true
             case "--postgres": options.postgres = arguments.removeFirst()
             case "--results": options.results = arguments.removeFirst()
+            case "--fanout-seconds": options.fanoutOverride = Int(arguments.removeFirst())
             default: print("unknown option \(argument)"); exit(2)
             }
         }
@@ -44,7 +45,9 @@ struct Options {
     var results = "bench/results.json"
     var conversations: Int { quick ? 5_000 : 100_000 }
     var messages: Int { quick ? 100_000 : 2_000_000 }
-    var fanoutSeconds: Int { quick ? 2 : 5 }
+    /// A longer fan-out, to profile the server under it (`--fanout-seconds N`).
+    var fanoutOverride: Int?
+    var fanoutSeconds: Int { fanoutOverride ?? (quick ? 2 : 5) }
     var rounds: Int { quick ? 30 : 200 }
 }
 
@@ -222,8 +225,10 @@ struct InboxBench {
         results["memory_fanout_mb"] = residentMB(pid: server.processIdentifier)
         try await Task.sleep(for: .seconds(1))
         var fanout = Samples()
+        var frames = 0
         let sentAt = sent
         for (_, socket) in sockets {
+            frames += socket.rawFrames.count
             for (text, at) in socket.rawFrames {
                 guard let value = try? JSONValue.parse(text.utf8) else { continue }
                 for frame in value["type"]?.string == "batch" ? (value["events"]?.array ?? []) : [value] {
@@ -235,11 +240,12 @@ struct InboxBench {
             }
         }
         results["fanout"] = fanout.summary.merging(["devices": Double(sockets.count), "messages_per_second": Double(rate),
-                                                    "seconds": Double(seconds), "webhooks": Double(sentAt.count)]) { a, _ in a }
+                                                    "seconds": Double(seconds), "webhooks": Double(sentAt.count),
+                                                    "frames_per_device_per_second": Double(frames) / Double(sockets.count * seconds)]) { a, _ in a }
         var ackSamples = Samples()
         for value in acks { ackSamples.add(value) }
         results["fanout_webhook_ack"] = ackSamples.summary
-        log("  webhook → socket: \(fanout.values.count) deliveries to \(sockets.count) devices, p50 \(fmt(fanout.percentile(50))) ms, p99 \(fmt(fanout.percentile(99))) ms (target < 25); RSS \(fmt(results["memory_fanout_mb"] as! Double)) MB; webhook → 200 OK p50 \(fmt(ackSamples.percentile(50))) ms, p99 \(fmt(ackSamples.percentile(99))) ms")
+        log("  webhook → socket: \(fanout.values.count) deliveries to \(sockets.count) devices, p50 \(fmt(fanout.percentile(50))) ms, p99 \(fmt(fanout.percentile(99))) ms (target < 25), \(frames / (sockets.count * seconds)) frames per device per second; RSS \(fmt(results["memory_fanout_mb"] as! Double)) MB; webhook → 200 OK p50 \(fmt(ackSamples.percentile(50))) ms, p99 \(fmt(ackSamples.percentile(99))) ms")
 
         // Device-to-device: one member's 4 devices; device 1 replies, devices 2–4 receive it.
         let me = standard

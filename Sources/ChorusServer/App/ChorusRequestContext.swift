@@ -10,11 +10,14 @@ public struct ChorusRequestContext: RequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
     public var actor: Actor?
     public let remoteAddress: String
+    /// The connection's channel: the event socket writes its frames straight to it.
+    public let channel: any Channel
     public let webSocket = WebSocketHandlerReference<ChorusRequestContext>()
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.remoteAddress = source.channel.remoteAddress?.ipAddress ?? ""
+        self.channel = source.channel
     }
 
     /// Webhooks are collected with their own limit; other bodies stay small.

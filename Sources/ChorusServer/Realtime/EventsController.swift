@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
+import NIOCore
 import NIOWebSocket
 
 /// `GET /api/v1/events`: the device's WebSocket. It first replays what the device missed since
@@ -34,24 +35,26 @@ struct EventsController {
     func handle(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter,
                 _ context: WebSocketRouterContext<ChorusRequestContext>) async throws {
         guard let actor = context.requestContext.actor else { return }
-        let (connection, stream) = hub.connect(actor)
+        let channel = context.requestContext.channel
+        // Registered before the high-water mark is read, so no event falls between: those up
+        // to the mark are replayed from the store, later ones wait while this device catches up.
+        let (connection, control) = hub.connect(actor, channel: channel)
+        let highWater = pump.highWater
         defer { hub.disconnect(connection) }
         let presence = self.presence
-        let highWater = pump.highWater
-        var lastSent = highWater
         let hello: JSONValue = ["type": "hello", "lastEventId": .int(highWater), "deviceId": .int(actor.deviceID)]
-        try await outbound.write(.text(hello.serialized))
+        try await channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: hello.serialized)))
+        var cursor = highWater
         if let raw = context.request.uri.queryParameters.get("last_event_id"), let since = Int64(raw), since < highWater {
-            var cursor = max(0, since)
-            while cursor < highWater {
-                let page = try await feed.events(after: cursor, upTo: highWater, limit: 500)
-                guard let last = page.last else { break }
-                let visible = page.filter { connection.mayReceive($0) }.map { EventFrames.Item(id: $0.id, text: EventFrames.text($0)) }
-                for frame in EventFrames.frames(visible) {
-                    try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: frame)))
-                }
-                cursor = last.id
-            }
+            cursor = max(0, since)
+        }
+        var upTo = highWater
+        while true {
+            try await replay(after: cursor, upTo: upTo, to: connection)
+            if connection.goLive(replayed: upTo) { break }
+            // More arrived while replaying than it is worth holding: replay those from the store too.
+            cursor = upTo
+            upTo = pump.highWater
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -64,16 +67,8 @@ struct EventsController {
                 await presence.disconnected(connection)
                 hub.disconnect(connection)
             }
-            for await item in stream {
+            for await item in control {
                 switch item {
-                case .events(let items, let frames):
-                    guard let last = items.last, last.id > lastSent else { continue }
-                    // Replay may already have sent the first of these: then send only the rest.
-                    let fresh = items[0].id > lastSent ? frames : EventFrames.frames(items.filter { $0.id > lastSent })
-                    lastSent = last.id
-                    for frame in fresh { try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: frame))) }
-                case .frame(let text):
-                    try await outbound.write(.text(text))
                 case .close(let reason):
                     try await outbound.close(Self.sessionEnded, reason: reason)
                     await presence.disconnected(connection)
@@ -82,6 +77,27 @@ struct EventsController {
                 }
             }
             group.cancelAll()
+        }
+    }
+
+    /// Writes the events in (`cursor`, `upTo`] this device may see, page by page from the
+    /// store; each page is flushed before the next is read, so a slow device slows only itself.
+    private func replay(after cursor: Int64, upTo: Int64, to connection: DeviceHub.Connection) async throws {
+        var cursor = cursor
+        while cursor < upTo {
+            let page = try await feed.events(after: cursor, upTo: upTo, limit: 500)
+            guard let last = page.last else { break }
+            let visible = page.filter { connection.mayReceive($0) }.map { EventFrames.Item(id: $0.id, text: EventFrames.text($0)) }
+            let frames = EventFrames.frames(visible)
+            for (index, frame) in frames.enumerated() {
+                let webSocketFrame = WebSocketFrame(fin: true, opcode: .text, data: frame)
+                if index == frames.count - 1 {
+                    try await connection.channel.writeAndFlush(webSocketFrame)
+                } else {
+                    connection.channel.write(webSocketFrame, promise: nil)
+                }
+            }
+            cursor = last.id
         }
     }
 }
