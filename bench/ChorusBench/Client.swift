@@ -45,12 +45,6 @@ struct Client: Sendable {
         return token
     }
 
-    func postWebhook(_ body: Data, signature: String) async throws {
-        let (status, _) = try await request(.POST, "/webhooks/whatsapp", token: nil, body: body,
-                                            headers: [("Content-Type", "application/json"), ("X-Hub-Signature-256", signature)])
-        guard status == 200 else { throw BenchError("webhook answered \(status)") }
-    }
-
     /// Streams the sync and counts the messages in it.
     func syncCount(token: String) async throws -> Int {
         let (status, body) = try await request(.GET, "/api/v1/sync?days=7", token: token)
