@@ -48,7 +48,6 @@ struct TeamHealthController {
     /// Applying a preset creates its teams and records it; the advisories then compare the
     /// team against its recommended shape. Nobody's rights are changed behind an admin's back.
     func applyPreset(_ request: Request, context: ChorusRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
         guard let name = context.parameters.get("name"), let preset = TeamPreset.all.first(where: { $0.name == name }) else {
             throw ChorusError.notFound("The preset")
         }
