@@ -53,9 +53,7 @@ struct RealtimeTests {
     func replayAfterReconnect() async throws {
         try await TestServer.with(simulator: true) { server in
             let (_, token) = try await server.member(.standard)
-            let first = try await TestSocket.connect(server, token: token)
-            let lastSeen = first.frames.value.first { $0["type"]?.string == "hello" }!["lastEventId"]!.int!
-            await first.close()
+            let lastSeen = try await Self.markBeforeGoingOffline(server, token: token)
             let phone = server.channel!.phoneNumberID
             let messages = (0..<1000).map { i in
                 Fixtures.inbound("wamid.offline.\(i)", from: "49155500\(i % 7)", text: "message \(i)", phoneNumberID: phone,
@@ -64,11 +62,7 @@ struct RealtimeTests {
             _ = try await IngestRepository(server.db).store(Fixtures.batch(messages))
             let again = try await TestSocket.connect(server, token: token, lastEventID: lastSeen)
             try await again.waitFor(10, "1,000 replayed events") { $0.filter { $0["type"]?.string == "message.created" }.count >= 1000 }
-            let ids = again.events.compactMap { $0["id"]?.int }
-            #expect(ids == ids.sorted() && Set(ids).count == ids.count, "in order, no duplicates")
-            let texts = again.events.compactMap { $0["message"]?["text"]?.string }
-            #expect(texts.count == 1000)
-            #expect(Set(texts) == Set((0..<1000).map { "message \($0)" }))
+            Self.expectEachOnceInOrder(again, texts: (0..<1000).map { "message \($0)" })
             await again.close()
         }
     }
@@ -77,9 +71,7 @@ struct RealtimeTests {
     func reconnectDuringLiveTraffic() async throws {
         try await TestServer.with(simulator: true) { server in
             let (_, token) = try await server.member(.standard)
-            let first = try await TestSocket.connect(server, token: token)
-            let lastSeen = first.frames.value.first { $0["type"]?.string == "hello" }!["lastEventId"]!.int!
-            await first.close()
+            let lastSeen = try await Self.markBeforeGoingOffline(server, token: token)
             let channel = server.channel!
             // 2,000 to replay from the store, then 600 more through signed webhooks while the
             // device catches up and after: each commit wakes the event pump at once, so live
@@ -103,13 +95,26 @@ struct RealtimeTests {
             try await writer.value
             try await again.waitFor(20, "2,600 events") { $0.filter { $0["type"]?.string == "message.created" }.count >= 2600 }
             try await Task.sleep(for: .milliseconds(300))
-            let ids = again.events.compactMap { $0["id"]?.int }
-            #expect(ids == ids.sorted() && Set(ids).count == ids.count, "in order, no duplicates")
-            let texts = again.events.compactMap { $0["message"]?["text"]?.string }
-            #expect(texts.count == 2600)
-            #expect(Set(texts) == Set((0..<2600).map { "during \($0)" }))
+            Self.expectEachOnceInOrder(again, texts: (0..<2600).map { "during \($0)" })
             await again.close()
         }
+    }
+
+    /// Connects once and leaves: the event id a device would reconnect from.
+    static func markBeforeGoingOffline(_ server: TestServer, token: String) async throws -> Int64 {
+        let first = try await TestSocket.connect(server, token: token)
+        let lastSeen = first.frames.value.first { $0["type"]?.string == "hello" }!["lastEventId"]!.int!
+        await first.close()
+        return lastSeen
+    }
+
+    /// Every message event arrived once, in id order, and carried exactly these texts.
+    static func expectEachOnceInOrder(_ socket: TestSocket, texts expected: [String]) {
+        let ids = socket.events.compactMap { $0["id"]?.int }
+        #expect(ids == ids.sorted() && Set(ids).count == ids.count, "in order, no duplicates")
+        let texts = socket.events.compactMap { $0["message"]?["text"]?.string }
+        #expect(texts.count == expected.count)
+        #expect(Set(texts) == Set(expected))
     }
 
     @Test("a 5th login closes the 1st device's socket at once with device_evicted")

@@ -84,7 +84,7 @@ extension DeviceHub {
                     }
                     return nil
                 }
-                let fresh = items[0].id > state.lastSent ? frames : EventFrames.frames(items.filter { $0.id > state.lastSent })
+                let fresh = Self.frames(items, frames, after: state.lastSent)
                 state.lastSent = last.id
                 return fresh
             }
@@ -115,8 +115,7 @@ extension DeviceHub {
                         Self.write([frame], to: channel)
                     case .events(let items, let frames):
                         guard let last = items.last, last.id > state.lastSent else { continue }
-                        Self.write(items[0].id > state.lastSent ? frames : EventFrames.frames(items.filter { $0.id > state.lastSent }),
-                                   to: channel)
+                        Self.write(Self.frames(items, frames, after: state.lastSent), to: channel)
                         state.lastSent = last.id
                     }
                 }
@@ -124,6 +123,11 @@ extension DeviceHub {
                 state.live = true
                 return true
             }
+        }
+
+        /// The frames for those of `items` after `lastSent`: the shared ones if all are, else new.
+        private static func frames(_ items: [EventFrames.Item], _ frames: [ByteBuffer], after lastSent: Int64) -> [ByteBuffer] {
+            items[0].id > lastSent ? frames : EventFrames.frames(items.filter { $0.id > lastSent })
         }
 
         /// Writes text frames, on the channel's event loop (or queued to it, in call order).
