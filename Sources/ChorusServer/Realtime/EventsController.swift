@@ -41,6 +41,9 @@ struct EventsController {
         let (connection, control) = hub.connect(actor, channel: channel)
         let highWater = pump.highWater
         defer { hub.disconnect(connection) }
+        // However the connection ends, this handler ends with it: frames go straight to the
+        // channel, so the loop below writes nothing and would not notice a dead socket itself.
+        channel.closeFuture.whenComplete { [hub] _ in hub.disconnect(connection) }
         let presence = self.presence
         let hello: JSONValue = ["type": "hello", "lastEventId": .int(highWater), "deviceId": .int(actor.deviceID)]
         try await channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: hello.serialized)))
@@ -56,28 +59,33 @@ struct EventsController {
             cursor = upTo
             upTo = pump.highWater
         }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                // Client frames: presence (viewing, typing). The end of the stream is the client leaving.
-                for try await message in inbound.messages(maxSize: 64 << 10) {
-                    if case .text(let text) = message, let frame = try? JSONValue.parse(text.utf8) {
-                        await presence.received(frame, from: connection)
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    // Client frames: presence (viewing, typing). The end of the stream is the client leaving.
+                    for try await message in inbound.messages(maxSize: 64 << 10) {
+                        if case .text(let text) = message, let frame = try? JSONValue.parse(text.utf8) {
+                            await presence.received(frame, from: connection)
+                        }
+                    }
+                    hub.disconnect(connection)
+                }
+                for await item in control {
+                    switch item {
+                    case .close(let reason):
+                        try await outbound.close(Self.sessionEnded, reason: reason)
+                        group.cancelAll()
+                        return
                     }
                 }
-                await presence.disconnected(connection)
-                hub.disconnect(connection)
+                group.cancelAll()
             }
-            for await item in control {
-                switch item {
-                case .close(let reason):
-                    try await outbound.close(Self.sessionEnded, reason: reason)
-                    await presence.disconnected(connection)
-                    group.cancelAll()
-                    return
-                }
-            }
-            group.cancelAll()
+        } catch {
+            await presence.disconnected(connection)
+            throw error
         }
+        // However the socket ended, this device no longer views or types anywhere.
+        await presence.disconnected(connection)
     }
 
     /// Writes the events in (`cursor`, `upTo`] this device may see, page by page from the
