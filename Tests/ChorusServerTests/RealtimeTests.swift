@@ -100,6 +100,27 @@ struct RealtimeTests {
         }
     }
 
+    @Test("a device that stops reading is closed once 8 MiB of frames wait for it; the others get everything")
+    func stalledDeviceIsClosed() async throws {
+        try await TestServer.with(simulator: true) { server in
+            let (_, token) = try await server.member(.standard)
+            let stalled = try StalledSocket(baseURL: server.baseURL, token: token)
+            let healthy = try await TestSocket.connect(server, token: token)
+            // About 24 MB of frames: more than the kernel's buffers and the 8 MiB limit together.
+            let body = String(repeating: "x", count: 4000)
+            let phone = server.channel!.phoneNumberID
+            for chunk in 0..<6 {
+                _ = try await IngestRepository(server.db).store(Fixtures.batch((0..<1000).map { i in
+                    Fixtures.inbound("wamid.stall.\(chunk).\(i)", from: "49155502\(i % 5)", text: "\(chunk).\(i) \(body)",
+                                     phoneNumberID: phone, at: 1_800_000_000 + Int64(chunk * 1000 + i))
+                }))
+            }
+            try await healthy.waitFor(60, "6,000 events") { $0.filter { $0["type"]?.string == "message.created" }.count >= 6000 }
+            #expect(stalled.drainFindsClosed(within: 10), "the stalled device's connection was closed by the server")
+            await healthy.close()
+        }
+    }
+
     /// Connects once and leaves: the event id a device would reconnect from.
     static func markBeforeGoingOffline(_ server: TestServer, token: String) async throws -> Int64 {
         let first = try await TestSocket.connect(server, token: token)
