@@ -299,6 +299,41 @@ struct StoreTests {
         }
     }
 
+    @Test("a customer's new profile name is stored: across groups, within one (a later message's name wins, one without keeps the earlier), and from a redelivery")
+    func profileRenames() async throws {
+        try await TestDatabase.with { db in
+            _ = try await ChannelRepository(db).add(Fixtures.channel())
+            let ingest = IngestRepository(db)
+            func from(_ waID: String, _ wamid: String, name: String?, username: String? = nil) -> InboundMessage {
+                var message = Fixtures.inbound(wamid, from: waID)
+                message.customer = CustomerIdentity(waID: waID, userID: nil, name: name, username: username)
+                return message
+            }
+            func names() async throws -> [String: String] {
+                try await db.read { sql in
+                    var found: [String: String] = [:]
+                    for row in try await sql.raw("SELECT wa_id, name, username FROM contacts").all() {
+                        found[try row.decode(column: "wa_id", as: String.self)] =
+                            "\(try row.decode(column: "name", as: String?.self) ?? "-")/\(try row.decode(column: "username", as: String?.self) ?? "-")"
+                    }
+                    return found
+                }
+            }
+            _ = try await ingest.store(Fixtures.batch([from("111", "r.1", name: "Ann"), from("222", "r.2", name: "Bo")]))
+            // Two known customers renamed in one group, one of them twice, then by a message without a name.
+            _ = try await ingest.store([Fixtures.batch([from("111", "r.3", name: "Anna"), from("222", "r.4", name: "Bob")]),
+                                        Fixtures.batch([from("111", "r.5", name: "Annie"), from("222", "r.6", name: nil, username: "bob")])])
+            #expect(try await names() == ["111": "Annie/-", "222": "Bob/bob"])
+            // A group of duplicates only still records the new name.
+            let again = try await ingest.store(Fixtures.batch([from("111", "r.5", name: "Ann B.")]))
+            #expect(again.duplicateMessages == 1)
+            #expect(try await names() == ["111": "Ann B./-", "222": "Bob/bob"])
+            #expect(try await count(db, "contacts") == 2)
+            #expect(try await count(db, "conversations") == 2)
+            #expect(try await count(db, "messages") == 6)
+        }
+    }
+
     /// A customer conversation with one reply queued for sending.
     func queuedReply(_ db: Database, clientKey: String? = nil) async throws -> (OutboxRepository, MessageRecord) {
         _ = try await ChannelRepository(db).add(Fixtures.channel())

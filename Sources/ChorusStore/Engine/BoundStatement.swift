@@ -51,6 +51,24 @@ struct BoundStatement: SQLExpression {
         rows += 1
     }
 
+    /// "WITH a, b " before a statement (`clauses` each "name(columns) AS (…)"); nothing if none.
+    init(with clauses: [BoundStatement]) {
+        self.init(clauses.isEmpty ? "" : "WITH ")
+        guard !clauses.isEmpty else { return }
+        for (index, clause) in clauses.enumerated() {
+            if index > 0 { text += ", " }
+            self = self + clause
+        }
+        text += " "
+    }
+
+    static func + (lhs: BoundStatement, rhs: BoundStatement) -> BoundStatement {
+        var joined = lhs
+        joined.text += rhs.text
+        joined.values += rhs.values
+        return joined
+    }
+
     func serialize(to serializer: inout SQLSerializer) {
         var next = values.makeIterator()
         var pending = Substring(text)

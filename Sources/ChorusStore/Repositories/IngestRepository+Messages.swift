@@ -28,7 +28,7 @@ extension IngestRepository {
             }
         }
         guard !pending.isEmpty else { return }
-        try await resolveConversations(&pending, now: now, sql)
+        let renames = try await resolveConversations(&pending, now: now, sql)
 
         // All messages in multi-row inserts; the rows that come back are the new ones.
         // (Written as a BoundStatement: on the single writer thread, SQLKit's interpolation of
@@ -76,15 +76,13 @@ extension IngestRepository {
             let payload = "{\"conversationId\":\(item.conversationID),\"messageId\":\(id)}"
             events.appendRow(.integer(now), .text("message.created"), .integer(item.conversationID), .integer(item.assigneeID), .text(payload))
         }
-        guard !activity.isEmpty else { return }
-
         // Each touched conversation updated once: newest activity, the 24 h window, reopened.
-        var update = BoundStatement("WITH v(id, ts, inbound_ts, preview) AS (VALUES")
+        var values = BoundStatement("v(id, ts, inbound_ts, preview) AS (VALUES")
         for (id, a) in activity.sorted(by: { $0.key < $1.key }) {
-            update.appendRow(.integer(id), .integer(a.time), .integer(a.inbound), .text(a.preview))
+            values.appendRow(.integer(id), .integer(a.time), .integer(a.inbound), .text(a.preview))
         }
-        update.append("""
-            )
+        values.append(")")
+        var update = BoundStatement("""
             UPDATE conversations SET
                 last_message_preview = CASE WHEN conversations.last_message_at <= v.ts THEN v.preview ELSE conversations.last_message_preview END,
                 last_message_at = CASE WHEN conversations.last_message_at < v.ts THEN v.ts ELSE conversations.last_message_at END,
@@ -95,14 +93,44 @@ extension IngestRepository {
             """)
         update.bind(.integer(now))
         update.append(" FROM v WHERE conversations.id = v.id")
-        try await sql.run(update)
-        try await sql.run(events)
+        // Customers whose profile name changed, all in one statement.
+        var renamedValues = BoundStatement("r(id, name, username) AS (VALUES")
+        for (id, names) in renames.sorted(by: { $0.key < $1.key }) {
+            renamedValues.appendRow(.integer(id), .text(names.name), .text(names.username))
+        }
+        renamedValues.append(")")
+        var rename = BoundStatement("UPDATE contacts SET name = r.name, username = r.username, updated_at = ")
+        rename.bind(.integer(now))
+        rename.append(" FROM r WHERE contacts.id = r.id")
+
+        var steps: [(values: BoundStatement?, statement: BoundStatement)] = []
+        if !activity.isEmpty { steps.append((values, update)) }
+        if !renames.isEmpty { steps.append((renamedValues, rename)) }
+        if events.rows > 0 { steps.append((nil, events)) }
+        if db.dialect == .postgres, let last = steps.popLast() {
+            // One statement, one round trip: the others ride as data-modifying WITH clauses of
+            // the last (PostgreSQL runs each of them once, to completion).
+            var clauses: [BoundStatement] = []
+            for (index, step) in steps.enumerated() {
+                if let values = step.values { clauses.append(values) }
+                clauses.append(BoundStatement("step\(index) AS (") + step.statement + BoundStatement(")"))
+            }
+            if let values = last.values { clauses.append(values) }
+            try await sql.run(BoundStatement(with: clauses) + last.statement)
+        } else {
+            // On SQLite statements cost no round trip (and it has no data-modifying WITH).
+            for step in steps { try await sql.run(BoundStatement(with: step.values.map { [$0] } ?? []) + step.statement) }
+        }
     }
 
     /// Finds (or creates) the contact and conversation of every pending message: known
     /// customers and their conversations with ONE query (a round trip saved per group on
-    /// PostgreSQL); new or changed customers one by one.
-    func resolveConversations(_ pending: inout [PendingMessage], now: Int64, _ sql: any SQLDatabase) async throws {
+    /// PostgreSQL); new customers, and known ones with a newly learnt identity, one by one.
+    /// Returns the known customers whose profile name or username changed, with their new
+    /// ones, for the caller to write in one statement (one by one, each cost two round trips
+    /// on PostgreSQL — for nearly every message of the bench, whose stored names differ).
+    func resolveConversations(_ pending: inout [PendingMessage], now: Int64,
+                              _ sql: any SQLDatabase) async throws -> [Int64: (name: String?, username: String?)] {
         struct Known { var id: Int64; var waID: String?; var userID: String?; var name: String?; var username: String? }
         var byWaID: [String: Known] = [:], byUserID: [String: Known] = [:]
         var conversationOf: [Int64: (Int64, Int64?)] = [:]   // contact id → (conversation, assignee)
@@ -132,19 +160,28 @@ extension IngestRepository {
                 }
             }
         }
-        // Contacts: unchanged known ones from the lookup; the rest through the careful path.
+        // Contacts: known ones with no new identity from the lookup (their new names, if any,
+        // collected; later messages' names win, as if written one by one); the rest through
+        // the careful path.
         var contactOf: [Int64] = []
         var resolved: [String: Int64] = [:]
+        var renames: [Int64: (name: String?, username: String?)] = [:]
         for item in pending {
             let c = item.message.customer
             let cacheKey = "\(item.channelID)|\(c.waID ?? "")|\(c.userID ?? "")|\(c.name ?? "")|\(c.username ?? "")"
             if let id = resolved[cacheKey] { contactOf.append(id); continue }
             let known = c.userID.flatMap { byUserID["\(item.channelID)|\($0)"] } ?? c.waID.flatMap { byWaID["\(item.channelID)|\($0)"] }
-            let unchanged = known.map { k in
-                (c.waID == nil || k.waID == c.waID) && (c.userID == nil || k.userID == c.userID)
-                    && (c.name == nil || k.name == c.name) && (c.username == nil || k.username == c.username)
-            } ?? false
-            let id = unchanged ? known!.id : try await contactID(channelID: item.channelID, identity: c, now: now, sql)
+            let id: Int64
+            if let k = known, c.waID == nil || k.waID == c.waID, c.userID == nil || k.userID == c.userID {
+                id = k.id
+                let current = renames[k.id] ?? (k.name, k.username)
+                let wanted = (name: c.name ?? current.name, username: c.username ?? current.username)
+                if wanted != current || renames[k.id] != nil { renames[k.id] = wanted }
+            } else {
+                id = try await contactID(channelID: item.channelID, identity: c, now: now, sql)
+                // An earlier message of this group renamed it: its names stand where this one has none.
+                if let earlier = renames[id] { renames[id] = (c.name ?? earlier.name, c.username ?? earlier.username) }
+            }
             resolved[cacheKey] = id
             contactOf.append(id)
         }
@@ -176,5 +213,6 @@ extension IngestRepository {
             }
             (pending[index].conversationID, pending[index].assigneeID) = conversationOf[contactID]!
         }
+        return renames
     }
 }
