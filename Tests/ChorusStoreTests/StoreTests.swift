@@ -334,6 +334,32 @@ struct StoreTests {
         }
     }
 
+    @Test("PostgreSQL: a webhook commit sends its own NOTIFY, with the instance's name, so other instances' pumps wake",
+          .enabled(if: TestDatabase.engineName == "postgres"))
+    func ingestNotifies() async throws {
+        try await TestDatabase.with { db in
+            _ = try await ChannelRepository(db).add(Fixtures.channel())
+            let heard = Locked<[String]>([])
+            let listener = Task { try await db.listen("chorus_test_events") { payload in heard.withLock { $0.append(payload) } } }
+            defer { listener.cancel() }
+            func waitUntilHeard(_ payload: String) async throws -> Bool {
+                for _ in 0..<100 where !heard.value.contains(payload) { try await Task.sleep(for: .milliseconds(50)) }
+                return heard.value.contains(payload)
+            }
+            // Listening once a NOTIFY of our own comes back.
+            for attempt in 0..<40 where !heard.value.contains { $0.hasPrefix("ready") } {
+                await db.notify("chorus_test_events", "ready \(attempt)")
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let quiet = IngestRepository(db)
+            _ = try await quiet.store(Fixtures.batch([Fixtures.inbound("n.1")]))
+            let announcing = IngestRepository(db, notifying: (channel: "chorus_test_events", payload: "instance-a"))
+            _ = try await announcing.store(Fixtures.batch([Fixtures.inbound("n.2")]))
+            #expect(try await waitUntilHeard("instance-a"))
+            #expect(heard.value.filter { !$0.hasPrefix("ready") } == ["instance-a"])
+        }
+    }
+
     /// A customer conversation with one reply queued for sending.
     func queuedReply(_ db: Database, clientKey: String? = nil) async throws -> (OutboxRepository, MessageRecord) {
         _ = try await ChannelRepository(db).add(Fixtures.channel())

@@ -65,7 +65,11 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
     let outbox = OutboxRepository(db)
     let templates = TemplateRepository(db)
     let graph = GraphClient(http: httpClient)
-    let committer = GroupCommitter(ingest: IngestRepository(db), logger: logger)
+    // On PostgreSQL each webhook commit wakes the other instances' pumps by itself (a NOTIFY
+    // inside its transaction), named as this instance so that its own pump passes over it.
+    let instance = UUID().uuidString
+    let committer = GroupCommitter(ingest: IngestRepository(db, notifying: db.dialect == .postgres ? (ClusterBus.eventsChannel, instance) : nil),
+                                   logger: logger)
     let files = MediaFiles(dataDirectory: config.dataDirectory)
     let media = MediaRepository(db)
     let sender = OutboundSender(outbox: outbox, channels: channels, media: media, files: files, graph: graph,
@@ -79,7 +83,7 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
     let actorLoader = ActorLoader(members: members, devices: devices, security: security)
     let hub = DeviceHub(reload: { try await actorLoader.reload($0) })
     let feed = EventFeed(db)
-    let pump = EventPump(feed: feed, hub: hub, clusterDB: db.dialect == .postgres ? db : nil, logger: logger)
+    let pump = EventPump(feed: feed, hub: hub, clusterDB: db.dialect == .postgres ? db : nil, instance: instance, logger: logger)
     let presence = PresenceService(board: PresenceBoard(), hub: hub, inbox: inbox, db: db, logger: logger)
     let clusterBus = ClusterBus(db: db, pump: pump, presence: presence, logger: logger)
     let audit = AuditRepository(db)
@@ -106,7 +110,8 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
 
     // WhatsApp webhooks
     let webhooks = WebhookController(channels: ChannelDirectory(channels: channels), committer: committer,
-                                     onCommitted: { pump.announce() }, metrics: metrics, maxBytes: config.maxWebhookBytes)
+                                     // The commit notified the other instances itself: wake ours only.
+                                     onCommitted: { pump.signal() }, metrics: metrics, maxBytes: config.maxWebhookBytes)
     router.get("webhooks/whatsapp", use: webhooks.verify)
     router.post("webhooks/whatsapp", use: webhooks.receive)
 

@@ -18,7 +18,11 @@ struct ClusterBus: Service {
         guard db.dialect == .postgres else { try? await gracefulShutdown(); return }
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.keepListening(Self.eventsChannel) { _ in self.pump.signal() } }
+                group.addTask {
+                    await self.keepListening(Self.eventsChannel) { sender in
+                        if sender != self.pump.instance { self.pump.signal() }
+                    }
+                }
                 group.addTask {
                     await self.keepListening(PresenceService.channel) { payload in
                         Task { await self.presence.remote(payload) }

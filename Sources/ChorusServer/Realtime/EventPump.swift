@@ -14,12 +14,16 @@ final class EventPump: Service, Sendable {
     private let notify = Mutex<(inFlight: Bool, again: Bool)>((false, false))
     /// Set on PostgreSQL, where other instances may be listening.
     let clusterDB: Database?
+    /// This instance's name on the cluster bus: the payload of its NOTIFYs, so that it can pass
+    /// over its own (its pump is already awake for what it wrote).
+    let instance: String
     private let signals: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation
 
-    init(feed: EventFeed, hub: DeviceHub, clusterDB: Database?, logger: Logger) {
+    init(feed: EventFeed, hub: DeviceHub, clusterDB: Database?, instance: String, logger: Logger) {
         self.feed = feed
         self.clusterDB = clusterDB
+        self.instance = instance
         self.hub = hub
         self.logger = logger
         (signals, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -44,7 +48,7 @@ final class EventPump: Service, Sendable {
         guard start else { return }
         Task {
             while true {
-                await db.notify(ClusterBus.eventsChannel, "")
+                await db.notify(ClusterBus.eventsChannel, instance)
                 let more = notify.withLock { state -> Bool in
                     if state.again { state.again = false; return true }
                     state.inFlight = false

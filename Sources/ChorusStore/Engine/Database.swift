@@ -106,15 +106,22 @@ public final class Database: Sendable {
     /// as it was when the statement began, which may be before another writer committed and
     /// released the lock (the channels, for ingest: a number added at that very moment is
     /// taken as unknown, as if the webhook had come a moment earlier).
+    ///
+    /// `notifying`: on PostgreSQL the same statement also queues a NOTIFY, which PostgreSQL
+    /// sends when (and only if) the transaction commits — instead of a NOTIFY of its own after
+    /// the commit, on another connection.
     public func transaction<T: Sendable>(isolation: isolated (any Actor)? = #isolation, opening: String,
+                                         notifying: (channel: String, payload: String)? = nil,
                                          _ body: ([any SQLRow], any SQLDatabase) async throws -> T) async throws -> T {
-        // The lock's one row is the outer side of the join, so it is taken before the nested
-        // loop reads `opening`'s rows, and before any later statement writes.
-        let query = dialect == .postgres
-            ? "SELECT opening.* FROM (\(Self.postgresWriterLock)) AS writer_lock LEFT JOIN (\(opening)) AS opening ON true"
-            : opening
+        var query = SQLQueryString(opening)
+        if dialect == .postgres {
+            // The lock's one row is the outer side of the join, so it is taken before the nested
+            // loop reads `opening`'s rows, and before any later statement writes.
+            let notify: SQLQueryString = notifying.map { ", pg_notify(\(bind: $0.channel), \(bind: $0.payload))" } ?? ""
+            query = "SELECT opening.* FROM (\(unsafeRaw: Self.postgresWriterLock)\(notify)) AS writer_lock LEFT JOIN (\(unsafeRaw: opening)) AS opening ON true"
+        }
         return try await writeTransaction(isolation: isolation, lockFirst: false) { sql in
-            try await body(try await sql.raw(SQLQueryString(query)).all(), sql)
+            try await body(try await sql.raw(query).all(), sql)
         }
     }
 

@@ -6,7 +6,14 @@ import SQLKit
 /// committed whole or not at all, and the webhook is acknowledged only after the commit.
 public struct IngestRepository: Sendable {
     let db: Database
-    public init(_ db: Database) { self.db = db }
+    /// On PostgreSQL, the NOTIFY each commit sends (queued inside the transaction), so that
+    /// every instance's event pump wakes for it.
+    let notifying: (channel: String, payload: String)?
+
+    public init(_ db: Database, notifying: (channel: String, payload: String)? = nil) {
+        self.db = db
+        self.notifying = notifying
+    }
 
     public struct Outcome: Sendable, Equatable {
         public var storedMessages: [Int64] = []
@@ -24,8 +31,8 @@ public struct IngestRepository: Sendable {
     /// Stores several batches in one transaction (group commit on the hot path).
     public func store(_ batches: [InboundBatch]) async throws -> [Outcome] {
         // The channels come with the transaction's first statement (on PostgreSQL, with the
-        // writer lock): a round trip saved on every group commit.
-        try await db.transaction(opening: "SELECT id, phone_number_id FROM channels") { rows, sql in
+        // writer lock and the NOTIFY): round trips saved on every group commit.
+        try await db.transaction(opening: "SELECT id, phone_number_id FROM channels", notifying: notifying) { rows, sql in
             var channels: [String: Int64] = [:]
             for row in rows {
                 guard let id = try row.decode(column: "id", as: Int64?.self) else { continue }
