@@ -26,35 +26,34 @@ public struct EventFeed: Sendable {
         }
     }
 
-    /// Events with `after < id <= upTo`, oldest first, at most `limit`.
+    /// Events with `after < id <= upTo`, oldest first, at most `limit` — each message event
+    /// with its message, in the same query (one round trip per page: the event pump reads a
+    /// page per pass, and on PostgreSQL a second query for the messages was a second round
+    /// trip in every webhook's path to the devices).
     public func events(after: Int64, upTo: Int64? = nil, limit: Int = 500) async throws -> [FeedEvent] {
-        try await db.read { sql in
+        // The message id sits in the event's JSON payload; only message events are looked up.
+        let messageID = db.dialect == .postgres
+            ? "CASE WHEN e.kind = 'message.created' THEN (e.payload::jsonb ->> 'messageId')::bigint END"
+            : "CASE WHEN e.kind = 'message.created' THEN json_extract(e.payload, '$.messageId') END"
+        return try await db.read { sql in
             var bound: SQLQueryString = ""
             if let upTo { bound = "AND e.id <= \(bind: upTo)" }
-            var events = try await sql.raw("""
-                SELECT e.id, e.at, e.kind, e.conversation_id, e.member_id, e.payload, c.assignee_id
+            return try await sql.raw("""
+                SELECT e.id AS event_id, e.at AS event_at, e.kind AS event_kind, e.conversation_id AS event_conversation_id,
+                    e.member_id AS event_member_id, e.payload AS event_payload, c.assignee_id AS event_assignee_id,
+                    \(unsafeRaw: MessageRows.qualifiedColumns)
                 FROM events e LEFT JOIN conversations c ON c.id = e.conversation_id
+                LEFT JOIN messages m ON m.id = \(unsafeRaw: messageID) AND m.deleted_at IS NULL
                 WHERE e.id > \(bind: after) \(bound) ORDER BY e.id LIMIT \(literal: limit)
                 """).all().map { row in
-                    FeedEvent(id: try row.decode(column: "id", as: Int64.self), at: try row.decode(column: "at", as: Int64.self),
-                              kind: try row.decode(column: "kind", as: String.self),
-                              conversationID: try row.decode(column: "conversation_id", as: Int64?.self),
-                              assigneeID: try row.decode(column: "assignee_id", as: Int64?.self),
-                              memberID: try row.decode(column: "member_id", as: Int64?.self),
-                              payload: JSONText.decode(try row.decode(column: "payload", as: String.self)), message: nil)
+                    FeedEvent(id: try row.decode(column: "event_id", as: Int64.self), at: try row.decode(column: "event_at", as: Int64.self),
+                              kind: try row.decode(column: "event_kind", as: String.self),
+                              conversationID: try row.decode(column: "event_conversation_id", as: Int64?.self),
+                              assigneeID: try row.decode(column: "event_assignee_id", as: Int64?.self),
+                              memberID: try row.decode(column: "event_member_id", as: Int64?.self),
+                              payload: JSONText.decode(try row.decode(column: "event_payload", as: String.self)),
+                              message: try row.decode(column: "id", as: Int64?.self) == nil ? nil : try MessageRows.decode(row))
                 }
-            let messageIDs = events.compactMap { $0.kind == "message.created" ? $0.payload["messageId"]?.int : nil }
-            guard !messageIDs.isEmpty else { return events }
-            let ids = SQLList(messageIDs.map { SQLBind($0) })
-            var messages: [Int64: MessageRecord] = [:]
-            for row in try await sql.raw("SELECT \(unsafeRaw: MessageRows.columns) FROM messages WHERE id IN (\(ids)) AND deleted_at IS NULL").all() {
-                let message = try MessageRows.decode(row)
-                messages[message.id] = message
-            }
-            for index in events.indices where events[index].kind == "message.created" {
-                events[index].message = events[index].payload["messageId"]?.int.flatMap { messages[$0] }
-            }
-            return events
         }
     }
 }
