@@ -37,6 +37,8 @@ public final class GroupCommitter: Service, Sendable {
     /// last of them, so a late request is refused at once (Meta retries) instead of waiting for
     /// a commit that will never come.
     private let queue = Mutex<(items: [Pending], inFlight: [Pending], closed: Bool)>(([], [], false))
+    /// The group being stored, since when, and how to give up on it (`watchOverdue`).
+    private let storing = Mutex<(since: ContinuousClock.Instant, reply: ResumeOnce<Result<[IngestRepository.Outcome], any Error>>)?>(nil)
     private let wakeup: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
     private let maximumGroup: Int
@@ -90,10 +92,15 @@ public final class GroupCommitter: Service, Sendable {
     }
 
     /// Answers 503 to every request waiting longer than `answerWithin` (the database is down or
-    /// stuck). Waiting ones are dropped from the queue; in-flight ones finish, unanswered.
+    /// stuck). Waiting ones are dropped from the queue; in-flight ones finish, unanswered. Gives
+    /// up on a group whose transaction has taken longer than `storeWithin`.
     private func watchOverdue() async {
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(250))
+            if let stuck = storing.withLock({ $0 }), stuck.since.duration(to: .now) > storeWithin {
+                logger.error("a webhook group commit did not finish within \(storeWithin); moving on")
+                stuck.reply.resume(.failure(StoreError.unavailable("commit timed out")))
+            }
             let overdue: [Pending] = queue.withLock { state in
                 let now = ContinuousClock.now
                 let isLate = { (pending: Pending) in pending.enqueuedAt.duration(to: now) > self.answerWithin }
@@ -107,14 +114,21 @@ public final class GroupCommitter: Service, Sendable {
         }
     }
 
-    /// One transaction for `batches`, given up after `storeWithin`: a commit stuck on a
-    /// connection the database dropped is left behind (it commits or fails on its own).
+    /// One transaction for `batches`, given up after `storeWithin` (by `watchOverdue`): a
+    /// commit stuck on a connection the database dropped is left behind (it commits or fails on
+    /// its own). The watchdog's tick, not a timer per group: a timer task per group (with
+    /// `awaitAtMost`) cost three tasks and a dispatch timer for every commit.
     private func store(_ batches: [InboundBatch]) async throws -> [IngestRepository.Outcome] {
-        guard let outcomes = try await awaitAtMost(storeWithin, { try await self.ingest.store(batches) }) else {
-            logger.error("a webhook group commit did not finish within \(storeWithin); moving on")
-            throw StoreError.unavailable("commit timed out")
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[IngestRepository.Outcome], any Error>, Never>) in
+            let reply = ResumeOnce(continuation)
+            storing.withLock { $0 = (.now, reply) }
+            Task {
+                do { reply.resume(.success(try await self.ingest.store(batches))) }
+                catch { reply.resume(.failure(error)) }
+            }
         }
-        return outcomes
+        storing.withLock { $0 = nil }
+        return try result.get()
     }
 
     private func drain(closing: Bool = false) async {

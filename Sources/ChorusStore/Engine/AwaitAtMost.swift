@@ -23,12 +23,12 @@ public func awaitAtMost<T: Sendable>(_ limit: Duration, _ operation: @escaping @
 }
 
 /// A continuation two racers may try to resume; only the first does.
-private final class ResumeOnce<Value: Sendable>: Sendable {
+public final class ResumeOnce<Value: Sendable>: Sendable {
     private let continuation: Mutex<CheckedContinuation<Value, Never>?>
 
-    init(_ continuation: CheckedContinuation<Value, Never>) { self.continuation = Mutex(continuation) }
+    public init(_ continuation: CheckedContinuation<Value, Never>) { self.continuation = Mutex(continuation) }
 
-    func resume(_ value: Value) {
+    public func resume(_ value: Value) {
         continuation.withLock { stored in
             stored?.resume(returning: value)
             stored = nil
