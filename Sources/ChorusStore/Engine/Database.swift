@@ -110,15 +110,15 @@ public final class Database: Sendable {
     /// `notifying`: on PostgreSQL the same statement also queues a NOTIFY, which PostgreSQL
     /// sends when (and only if) the transaction commits — instead of a NOTIFY of its own after
     /// the commit, on another connection.
-    public func transaction<T: Sendable>(isolation: isolated (any Actor)? = #isolation, opening: String,
+    public func transaction<T: Sendable>(isolation: isolated (any Actor)? = #isolation, opening: SQLQueryString,
                                          notifying: (channel: String, payload: String)? = nil,
                                          _ body: ([any SQLRow], any SQLDatabase) async throws -> T) async throws -> T {
-        var query = SQLQueryString(opening)
+        var query = opening
         if dialect == .postgres {
             // The lock's one row is the outer side of the join, so it is taken before the nested
             // loop reads `opening`'s rows, and before any later statement writes.
             let notify: SQLQueryString = notifying.map { ", pg_notify(\(bind: $0.channel), \(bind: $0.payload))" } ?? ""
-            query = "SELECT opening.* FROM (\(unsafeRaw: Self.postgresWriterLock)\(notify)) AS writer_lock LEFT JOIN (\(unsafeRaw: opening)) AS opening ON true"
+            query = "SELECT opening.* FROM (\(unsafeRaw: Self.postgresWriterLock)\(notify)) AS writer_lock LEFT JOIN (\(opening)) AS opening ON true"
         }
         return try await writeTransaction(isolation: isolation, lockFirst: false) { sql in
             try await body(try await sql.raw(query).all(), sql)

@@ -13,8 +13,9 @@ extension IngestRepository {
         var assigneeID: Int64? = nil
     }
 
-    func storeMessages(_ batches: [InboundBatch], channels: [String: Int64], now: Int64,
+    func storeMessages(_ batches: [InboundBatch], lookup: IngestLookup, now: Int64,
                        into outcomes: inout [Outcome], _ sql: any SQLDatabase) async throws {
+        let channels = lookup.channels
         var pending: [PendingMessage] = []
         for (index, batch) in batches.enumerated() {
             for message in batch.messages {
@@ -28,7 +29,7 @@ extension IngestRepository {
             }
         }
         guard !pending.isEmpty else { return }
-        let renames = try await resolveConversations(&pending, now: now, sql)
+        let renames = try await resolveConversations(&pending, lookup: lookup, now: now, sql)
 
         // All messages in multi-row inserts; the rows that come back are the new ones.
         // (Written as a BoundStatement: on the single writer thread, SQLKit's interpolation of
@@ -124,42 +125,16 @@ extension IngestRepository {
     }
 
     /// Finds (or creates) the contact and conversation of every pending message: known
-    /// customers and their conversations with ONE query (a round trip saved per group on
-    /// PostgreSQL); new customers, and known ones with a newly learnt identity, one by one.
-    /// Returns the known customers whose profile name or username changed, with their new
-    /// ones, for the caller to write in one statement (one by one, each cost two round trips
-    /// on PostgreSQL — for nearly every message of the bench, whose stored names differ).
-    func resolveConversations(_ pending: inout [PendingMessage], now: Int64,
+    /// customers and their conversations from the group's lookup (`IngestLookup`, read with
+    /// the transaction's first statement); new customers, and known ones with a newly learnt
+    /// identity, one by one. Returns the known customers whose profile name or username
+    /// changed, with their new ones, for the caller to write in one statement (one by one, each
+    /// cost two round trips on PostgreSQL — for nearly every message of the bench, whose
+    /// stored names differ).
+    func resolveConversations(_ pending: inout [PendingMessage], lookup: IngestLookup, now: Int64,
                               _ sql: any SQLDatabase) async throws -> [Int64: (name: String?, username: String?)] {
-        struct Known { var id: Int64; var waID: String?; var userID: String?; var name: String?; var username: String? }
-        var byWaID: [String: Known] = [:], byUserID: [String: Known] = [:]
-        var conversationOf: [Int64: (Int64, Int64?)] = [:]   // contact id → (conversation, assignee)
-        let waIDs = Set(pending.compactMap { p in p.message.customer.waID.map { "\(p.channelID)|\($0)" } })
-        let userIDs = Set(pending.compactMap { p in p.message.customer.userID.map { "\(p.channelID)|\($0)" } })
-        var conditions: [SQLQueryString] = []
-        for channelID in Set(pending.map(\.channelID)) {
-            let w = waIDs.filter { $0.hasPrefix("\(channelID)|") }.map { String($0.split(separator: "|", maxSplits: 1)[1]) }
-            let u = userIDs.filter { $0.hasPrefix("\(channelID)|") }.map { String($0.split(separator: "|", maxSplits: 1)[1]) }
-            if !w.isEmpty { conditions.append("(k.channel_id = \(bind: channelID) AND k.wa_id IN (\(binds: paddedToPowerOfTwo(w))))") }
-            if !u.isEmpty { conditions.append("(k.channel_id = \(bind: channelID) AND k.user_id IN (\(binds: paddedToPowerOfTwo(u))))") }
-        }
-        if !conditions.isEmpty {
-            for row in try await sql.raw("""
-                SELECT k.id, k.channel_id, k.wa_id, k.user_id, k.name, k.username, c.id AS conversation_id, c.assignee_id
-                FROM contacts k LEFT JOIN conversations c ON c.channel_id = k.channel_id AND c.contact_id = k.id
-                WHERE \(SQLList(conditions, separator: SQLRaw(" OR ")))
-                """).all() {
-                let channelID = try row.decode(column: "channel_id", as: Int64.self)
-                let known = Known(id: try row.decode(column: "id", as: Int64.self), waID: try row.decode(column: "wa_id", as: String?.self),
-                                  userID: try row.decode(column: "user_id", as: String?.self), name: try row.decode(column: "name", as: String?.self),
-                                  username: try row.decode(column: "username", as: String?.self))
-                if let w = known.waID { byWaID["\(channelID)|\(w)"] = known }
-                if let u = known.userID { byUserID["\(channelID)|\(u)"] = known }
-                if let conversation = try row.decode(column: "conversation_id", as: Int64?.self) {
-                    conversationOf[known.id] = (conversation, try row.decode(column: "assignee_id", as: Int64?.self))
-                }
-            }
-        }
+        let byWaID = lookup.byWaID, byUserID = lookup.byUserID
+        var conversationOf = lookup.conversationOf
         // Contacts: known ones with no new identity from the lookup (their new names, if any,
         // collected; later messages' names win, as if written one by one); the rest through
         // the careful path.

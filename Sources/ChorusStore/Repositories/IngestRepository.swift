@@ -30,19 +30,15 @@ public struct IngestRepository: Sendable {
 
     /// Stores several batches in one transaction (group commit on the hot path).
     public func store(_ batches: [InboundBatch]) async throws -> [Outcome] {
-        // The channels come with the transaction's first statement (on PostgreSQL, with the
-        // writer lock and the NOTIFY): round trips saved on every group commit.
-        try await db.transaction(opening: "SELECT id, phone_number_id FROM channels", notifying: notifying) { rows, sql in
-            var channels: [String: Int64] = [:]
-            for row in rows {
-                guard let id = try row.decode(column: "id", as: Int64?.self) else { continue }
-                channels[try row.decode(column: "phone_number_id", as: String.self)] = id
-            }
+        // The channels and known customers come with the transaction's first statement (on
+        // PostgreSQL, with the writer lock and the NOTIFY): round trips saved on every group commit.
+        try await db.transaction(opening: IngestLookup.query(for: batches), notifying: notifying) { rows, sql in
+            let lookup = try IngestLookup(rows)
             let now = Clock.nowMillis()
             var outcomes = Array(repeating: Outcome(), count: batches.count)
-            try await storeMessages(batches, channels: channels, now: now, into: &outcomes, sql)
+            try await storeMessages(batches, lookup: lookup, now: now, into: &outcomes, sql)
             for (index, batch) in batches.enumerated() {
-                try await storeStatusesAndOthers(batch, channels: channels, now: now, into: &outcomes[index], sql)
+                try await storeStatusesAndOthers(batch, channels: lookup.channels, now: now, into: &outcomes[index], sql)
             }
             return outcomes
         }
