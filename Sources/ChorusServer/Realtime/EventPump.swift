@@ -92,24 +92,18 @@ final class EventPump: Service, Sendable {
             let idle = hub.count == 0
             let devices = await drain()
             // Commits that land meanwhile are folded into the next pass (signals buffer one).
-            // Paced by the devices connected, not those this pass reached: a pass that reached
-            // a few (events of a restricted member's conversations) paused almost nothing, and
-            // on PostgreSQL the next pass then wrote to everyone again — 160–170 frames per
-            // device per second instead of ≤ 125 (BENCHMARKS.md).
-            let pause = idle ? Self.idlePause : Self.pause(devicesConnected: devices > 0 ? hub.count : 0)
-            try? await Task.sleep(until: started + pause)
+            try? await Task.sleep(until: started + (idle ? Self.idlePause : Self.pause(afterWritingTo: devices)))
         }
     }
 
-    /// How long a pass that wrote to some device holds off the next one, with `devices`
-    /// connected. Every pass writes a frame to each device that may see its events, and on the
-    /// devices' side each frame is a wake-up: with 200 devices and a commit every few
-    /// milliseconds, passes back to back took most of the machine and slowed the webhooks they
-    /// deliver (BENCHMARKS.md). So with many devices a pass waits a little before the next — 40
-    /// µs per device (8 ms for 200), never more than 20 ms — and further events ride along in
-    /// one frame; with a few devices it hardly waits, and an event after a quiet spell goes out
-    /// at once.
-    static func pause(devicesConnected devices: Int) -> Duration {
+    /// How long a pass that wrote to `devices` devices holds off the next one. Every pass
+    /// writes a frame to each device, and on the devices' side each frame is a wake-up: with
+    /// 200 devices and a commit every few milliseconds, passes back to back took most of the
+    /// machine and slowed the webhooks they deliver (BENCHMARKS.md). So a pass over many
+    /// devices waits a little before the next — 40 µs per device (8 ms for 200), never more
+    /// than 20 ms — and further events ride along in one frame; a pass over a few devices
+    /// hardly waits, and an event after a quiet spell goes out at once.
+    static func pause(afterWritingTo devices: Int) -> Duration {
         min(.microseconds(40 * devices), .milliseconds(20))
     }
 
