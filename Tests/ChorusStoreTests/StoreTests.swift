@@ -324,13 +324,24 @@ struct StoreTests {
             _ = try await ingest.store([Fixtures.batch([from("111", "r.3", name: "Anna"), from("222", "r.4", name: "Bob")]),
                                         Fixtures.batch([from("111", "r.5", name: "Annie"), from("222", "r.6", name: nil, username: "bob")])])
             #expect(try await names() == ["111": "Annie/-", "222": "Bob/bob"])
+            // A rename, then in the same group a message that links a new identity (the one-by-one
+            // path) with another name: the later name wins, the identity is linked.
+            var linking = from("111", "r.7", name: nil)
+            linking.customer = CustomerIdentity(waID: "111", userID: "US.111", name: "Anna Z")
+            _ = try await ingest.store(Fixtures.batch([from("111", "r.8", name: "Anne"), linking]))
+            #expect(try await names()["111"] == "Anna Z/-")
+            let linked = try await db.read { sql in
+                try await sql.raw("SELECT user_id FROM contacts WHERE wa_id = '111'").first()!.decode(column: "user_id", as: String?.self)
+            }
+            #expect(linked == "US.111")
+            _ = try await ingest.store(Fixtures.batch([from("111", "r.9", name: "Annie")]))
             // A group of duplicates only still records the new name.
             let again = try await ingest.store(Fixtures.batch([from("111", "r.5", name: "Ann B.")]))
             #expect(again.duplicateMessages == 1)
             #expect(try await names() == ["111": "Ann B./-", "222": "Bob/bob"])
             #expect(try await count(db, "contacts") == 2)
             #expect(try await count(db, "conversations") == 2)
-            #expect(try await count(db, "messages") == 6)
+            #expect(try await count(db, "messages") == 9)
         }
     }
 
