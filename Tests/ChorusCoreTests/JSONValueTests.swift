@@ -31,9 +31,17 @@ struct JSONValueTests {
         #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(Array(text.utf8)) }
     }
 
-    @Test("invalid UTF-8 is refused, not stored half-decoded")
-    func invalidUTF8() {
-        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse([0x22, 0xFF, 0xFE, 0x22]) }
+    @Test("invalid UTF-8 is refused, not stored half-decoded, with or without escapes beside it",
+          arguments: [[0x22, 0xFF, 0xFE, 0x22], [0x22, 0x5C, 0x6E, 0xFF, 0x22], [0x22, 0xC3, 0x5C, 0x6E, 0x22],
+                      [0x22, 0x5C, 0x75, 0x30, 0x30, 0x65, 0x34, 0xED, 0xA0, 0x80, 0x22]] as [[UInt8]])
+    func invalidUTF8(_ bytes: [UInt8]) {
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(bytes) }
+    }
+
+    @Test("raw UTF-8 beside escapes and alone is kept as sent")
+    func rawUTF8() throws {
+        #expect(try JSONValue.parse(Array(#""où \u00e9\n é""#.utf8)) == .string("où é\n é"))
+        #expect(try JSONValue.parse(Array(#""😀 ok""#.utf8)) == .string("😀 ok"))
     }
 
     @Test("serialises with sorted keys and escaped control characters")

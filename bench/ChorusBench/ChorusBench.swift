@@ -230,11 +230,13 @@ struct InboxBench {
         try await Task.sleep(for: .seconds(1))
         var fanout = Samples()
         var frames = 0
+        var framesByType: [String: Int] = [:]   // what the devices were sent, for the log
         let sentAt = sent
         for (_, socket) in sockets {
             frames += socket.rawFrames.count
             for (text, at) in socket.rawFrames {
                 guard let value = try? JSONValue.parse(text.utf8) else { continue }
+                framesByType[value["type"]?.string ?? "?", default: 0] += 1
                 for frame in value["type"]?.string == "batch" ? (value["events"]?.array ?? []) : [value] {
                     guard frame["type"]?.string == "message.created", let wamid = frame["message"]?["wamid"]?.string,
                           let t = sentAt[wamid] else { continue }
@@ -246,6 +248,8 @@ struct InboxBench {
         results["fanout"] = fanout.summary.merging(["devices": Double(sockets.count), "messages_per_second": Double(rate),
                                                     "seconds": Double(seconds), "webhooks": Double(sentAt.count),
                                                     "frames_per_device_per_second": Double(frames) / Double(sockets.count * seconds)]) { a, _ in a }
+        log("  frames per device by type (whole session, connecting included): " + framesByType.sorted { $0.value > $1.value }
+            .map { "\($0.key) \($0.value / sockets.count)" }.joined(separator: ", "))
         var ackSamples = Samples()
         for value in acks { ackSamples.add(value) }
         results["fanout_webhook_ack"] = ackSamples.summary

@@ -1,4 +1,5 @@
 import ChorusStore
+import ChorusWhatsApp
 import Foundation
 import Synchronization
 
@@ -8,8 +9,14 @@ import Synchronization
 /// database does not answer, the last list read is used (channels rarely change), so a webhook
 /// goes on to the group committer, which answers 503 in bounded time.
 final class ChannelDirectory: Sendable {
+    /// A channel with its app secret ready for checking webhook signatures.
+    struct Signer: Sendable {
+        let channel: ChannelRecord
+        let key: WebhookSignature.Key
+    }
+
     private let channels: ChannelRepository
-    private let cache = Mutex<(at: Double, list: [ChannelRecord])?>(nil)
+    private let cache = Mutex<(at: Double, signers: [Signer])?>(nil)
     private let maximumAge: Double
 
     init(channels: ChannelRepository, maximumAge: Double = 1) {
@@ -18,14 +25,20 @@ final class ChannelDirectory: Sendable {
     }
 
     func list() async throws -> [ChannelRecord] {
+        try await signers().map(\.channel)
+    }
+
+    /// Every channel with its signing key (derived when the list is read, not per webhook).
+    func signers() async throws -> [Signer] {
         let now = Date().timeIntervalSince1970
-        if let cached = cache.withLock({ $0 }), now - cached.at < maximumAge { return cached.list }
-        let stale = cache.withLock { $0?.list }
+        if let cached = cache.withLock({ $0 }), now - cached.at < maximumAge { return cached.signers }
+        let stale = cache.withLock { $0?.signers }
         let channels = self.channels
         do {
             if let fresh = try await awaitAtMost(.seconds(1), { try await channels.list() }) {
-                cache.withLock { $0 = (now, fresh) }
-                return fresh
+                let signers = fresh.map { Signer(channel: $0, key: WebhookSignature.Key(secret: $0.appSecret)) }
+                cache.withLock { $0 = (now, signers) }
+                return signers
             }
         } catch {
             if stale == nil { throw error }

@@ -35,17 +35,21 @@ struct WebhookController {
         }
         let body = Data(buffer.readableBytesView)
         let signature = request.headers[.init("X-Hub-Signature-256")!]
-        let known = try await channels.list()
+        let known = try await channels.signers()
         guard let signature else {
             metrics.increment("chorus_webhook_rejected_total", labels: ["reason": "unsigned"])
             throw ChorusError(status: 401, code: "invalid_signature", message: "X-Hub-Signature-256 is missing.")
+        }
+        let claimed = WebhookSignature.claimedMAC(signature)
+        let signs = { (signer: ChannelDirectory.Signer) -> Bool in
+            claimed.map { WebhookSignature.isValid($0, body: body, key: signer.key) } ?? false
         }
         let parsed: WebhookParser.Parsed
         do {
             parsed = try WebhookParser.parse(body)
         } catch {
             // Only a correctly signed sender learns that its JSON was malformed.
-            let signedByUs = known.contains { WebhookSignature.isValid(signature, body: body, secret: $0.appSecret) }
+            let signedByUs = known.contains(where: signs)
             metrics.increment("chorus_webhook_rejected_total", labels: ["reason": signedByUs ? "malformed" : "bad_signature"])
             throw signedByUs
                 ? ChorusError.badRequest("malformed_json", "The webhook body is not valid JSON.")
@@ -53,11 +57,8 @@ struct WebhookController {
         }
         // The payload must be signed by the app of EVERY number it addresses, so one app's
         // secret cannot write into another app's number.
-        let addressed = known.filter { parsed.phoneNumberIDs.contains($0.phoneNumberID) || parsed.wabaIDs.contains($0.wabaID) }
-        let candidates = addressed.isEmpty ? known : addressed
-        let valid = addressed.isEmpty
-            ? candidates.contains { WebhookSignature.isValid(signature, body: body, secret: $0.appSecret) }
-            : candidates.allSatisfy { WebhookSignature.isValid(signature, body: body, secret: $0.appSecret) }
+        let addressed = known.filter { parsed.phoneNumberIDs.contains($0.channel.phoneNumberID) || parsed.wabaIDs.contains($0.channel.wabaID) }
+        let valid = addressed.isEmpty ? known.contains(where: signs) : addressed.allSatisfy(signs)
         guard valid else {
             metrics.increment("chorus_webhook_rejected_total", labels: ["reason": "bad_signature"])
             throw ChorusError(status: 401, code: "invalid_signature", message: "The signature does not match.")

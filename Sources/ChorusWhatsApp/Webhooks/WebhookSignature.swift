@@ -3,30 +3,54 @@ import Foundation
 
 /// `X-Hub-Signature-256: sha256=<hex>`: HMAC-SHA256 of the raw body with the app secret.
 public enum WebhookSignature {
+    /// An app secret made ready for checking: HMAC's padded inner and outer keys are derived
+    /// once per secret instead of for every webhook (with the hex decoding, ~2.5 % of the
+    /// server's CPU under ingest went there). A `Key` is only ever copied, never changed: the
+    /// hashers inside are copy-on-write, so each check works on its own copy.
+    public struct Key: @unchecked Sendable {
+        fileprivate let prepared: HMAC<SHA256>
+
+        public init(secret: String) {
+            prepared = HMAC(key: SymmetricKey(data: Data(secret.utf8)))
+        }
+    }
+
     public static func header(for body: some DataProtocol, secret: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
         return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
     }
 
-    /// Checks in constant time (HMAC's own comparison) whether `header` signs `body` with `secret`.
+    /// Checks in constant time whether `header` signs `body` with `secret`.
     public static func isValid(_ header: String?, body: some DataProtocol, secret: String) -> Bool {
-        guard let header, header.hasPrefix("sha256="),
-              let expected = Self.bytes(fromHex: header.dropFirst("sha256=".count)) else { return false }
-        return HMAC<SHA256>.isValidAuthenticationCode(expected, authenticating: body,
-                                                      using: SymmetricKey(data: Data(secret.utf8)))
+        guard let claimed = claimedMAC(header) else { return false }
+        return isValid(claimed, body: body, key: Key(secret: secret))
     }
 
-    /// 64 hex digits → 32 bytes, byte by byte over UTF-8 (every webhook passes here).
-    static func bytes(fromHex hex: Substring) -> Data? {
-        var hex = hex
-        return hex.withUTF8 { digits -> Data? in
-            guard digits.count == 64 else { return nil }
-            var data = Data(count: 32)
-            for offset in 0..<32 {
-                guard let high = nibble(digits[2 * offset]), let low = nibble(digits[2 * offset + 1]) else { return nil }
-                data[offset] = high << 4 | low
+    /// Checks in constant time (the MAC's own comparison) whether `claimed` — the header's
+    /// bytes, from `claimedMAC` — is `body`'s HMAC with `key`.
+    public static func isValid(_ claimed: [UInt8], body: some DataProtocol, key: Key) -> Bool {
+        var hmac = key.prepared
+        hmac.update(data: body)
+        return hmac.finalize() == claimed
+    }
+
+    /// The 32 bytes a `sha256=<64 hex digits>` header claims; nil for anything else.
+    public static func claimedMAC(_ header: String?) -> [UInt8]? {
+        guard var header else { return nil }
+        return header.withUTF8 { text -> [UInt8]? in
+            let prefix = Array("sha256=".utf8)
+            guard text.count == prefix.count + 64, text.starts(with: prefix) else { return nil }
+            let digits = UnsafeBufferPointer(rebasing: text[prefix.count...])
+            var valid = true
+            let bytes = [UInt8](unsafeUninitializedCapacity: 32) { buffer, count in
+                for offset in 0..<32 {
+                    let high = nibble(digits[2 * offset]), low = nibble(digits[2 * offset + 1])
+                    valid = valid && high != nil && low != nil
+                    buffer[offset] = (high ?? 0) << 4 | (low ?? 0)
+                }
+                count = 32
             }
-            return data
+            return valid ? bytes : nil
         }
     }
 
