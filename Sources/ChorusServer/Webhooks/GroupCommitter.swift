@@ -46,10 +46,14 @@ public final class GroupCommitter: Service, Sendable {
     /// How long a group's transaction may take before the drain gives up on it.
     private let storeWithin: Duration
     private let logger: Logger
+    /// Counts groups and the batches in them (their ratio is the mean group size: how many
+    /// webhooks share one transaction and one fsync).
+    private let metrics: Metrics?
 
     public init(ingest: IngestRepository, maximumGroup: Int = 256, answerWithin: Duration = .seconds(5),
-                storeWithin: Duration = .seconds(10), logger: Logger = Logger(label: "chorus.group-commit")) {
+                storeWithin: Duration = .seconds(10), metrics: Metrics? = nil, logger: Logger = Logger(label: "chorus.group-commit")) {
         self.ingest = ingest
+        self.metrics = metrics
         self.storeWithin = storeWithin
         self.logger = logger
         self.maximumGroup = maximumGroup
@@ -141,6 +145,8 @@ public final class GroupCommitter: Service, Sendable {
                 return taken
             }
             if group.isEmpty { return }
+            metrics?.increment("chorus_webhook_group_commits_total")
+            metrics?.increment("chorus_webhook_group_batches_total", by: Double(group.count))
             do {
                 let outcomes = try await store(group.map(\.batch))
                 for (pending, outcome) in zip(group, outcomes) { pending.answer(.success(outcome)) }
