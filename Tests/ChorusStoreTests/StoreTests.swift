@@ -345,6 +345,47 @@ struct StoreTests {
         }
     }
 
+    @Test("a group from known customers (PostgreSQL: one statement): repeats in and before the group are duplicates, the newest message (the later of equal times) is the preview, a resolved conversation reopens, events follow the messages' order with the current assignee")
+    func knownCustomersGroup() async throws {
+        try await TestDatabase.with { db in
+            _ = try await ChannelRepository(db).add(Fixtures.channel())
+            let rita = try await MemberRepository(db).create(email: "rita@x.io", name: "Rita", passwordHash: "x", role: .restricted)
+            let ingest = IngestRepository(db)
+            _ = try await ingest.store(Fixtures.batch([Fixtures.inbound("k.a1", from: "111", at: 1_700_000_100),
+                                                       Fixtures.inbound("k.b1", from: "222", at: 1_700_000_100)]))
+            let conversations = try await InboxRepository(db).conversations(scope: .all, limit: 10, cursor: nil).items
+            let ann = conversations.first { $0.contact.waId == "111" }!.id, bo = conversations.first { $0.contact.waId == "222" }!.id
+            try await db.transaction { sql in
+                try await sql.raw("UPDATE conversations SET status = 'resolved' WHERE id = \(bind: ann)").run()
+                try await sql.raw("UPDATE conversations SET assignee_id = \(bind: rita.id) WHERE id = \(bind: bo)").run()
+            }
+            let before = try await db.read { sql in try await sql.raw("SELECT MAX(id) AS n FROM events").first()!.decode(column: "n", as: Int64?.self) ?? 0 }
+            let outcomes = try await ingest.store([
+                Fixtures.batch([Fixtures.inbound("k.a2", from: "111", text: "second", at: 1_700_000_300),
+                                Fixtures.inbound("k.a1", from: "111", at: 1_700_000_100),
+                                Fixtures.inbound("k.b2", from: "222", text: "for Rita", at: 1_700_000_200)]),
+                Fixtures.batch([Fixtures.inbound("k.a3", from: "111", text: "third", at: 1_700_000_300),
+                                Fixtures.inbound("k.a2", from: "111", text: "second", at: 1_700_000_300)]),
+            ])
+            #expect(outcomes.map(\.storedMessages.count) == [2, 1])
+            #expect(outcomes.map(\.duplicateMessages) == [1, 1])
+            let reopened = try #require(try await InboxRepository(db).conversation(id: ann, scope: .all))
+            #expect(reopened.status == .open)
+            #expect(reopened.lastMessagePreview == "third" && reopened.lastMessageAt == 1_700_000_300_000)
+            let events = try await db.read { sql in
+                try await sql.raw("SELECT conversation_id, assignee_id, payload FROM events WHERE id > \(bind: before) ORDER BY id").all().map {
+                    (try $0.decode(column: "conversation_id", as: Int64.self), try $0.decode(column: "assignee_id", as: Int64?.self),
+                     try JSONValue.parse(Array(try $0.decode(column: "payload", as: String.self).utf8))["messageId"]?.int)
+                }
+            }
+            let stored = outcomes[0].storedMessages + outcomes[1].storedMessages
+            #expect(events.map(\.0) == [ann, bo, ann])
+            #expect(events.map(\.1) == [nil, rita.id, nil])
+            #expect(events.map(\.2) == stored.map { Optional($0) })
+            #expect(try await count(db, "messages") == 5)
+        }
+    }
+
     @Test("PostgreSQL: a webhook commit sends its own NOTIFY, with the instance's name, so other instances' pumps wake",
           .enabled(if: TestDatabase.engineName == "postgres"))
     func ingestNotifies() async throws {

@@ -42,6 +42,10 @@ struct BoundStatement: SQLExpression {
     /// Appends one row of a multi-row VALUES list, "(?, ?, …)", after a comma unless it is the
     /// first: `text` must end with "VALUES" before the first.
     mutating func appendRow(_ row: Value...) {
+        appendRow(row)
+    }
+
+    mutating func appendRow(_ row: [Value]) {
         text += rows == 0 ? " (" : ", ("
         for (index, value) in row.enumerated() {
             if index > 0 { text += ", " }

@@ -117,8 +117,7 @@ public final class Database: Sendable {
         if dialect == .postgres {
             // The lock's one row is the outer side of the join, so it is taken before the nested
             // loop reads `opening`'s rows, and before any later statement writes.
-            let notify: SQLQueryString = notifying.map { ", pg_notify(\(bind: $0.channel), \(bind: $0.payload))" } ?? ""
-            query = "SELECT opening.* FROM (\(unsafeRaw: Self.postgresWriterLock)\(notify)) AS writer_lock LEFT JOIN (\(opening)) AS opening ON true"
+            query = "SELECT opening.* FROM (\(Self.postgresWriterLock(notifying: notifying))) AS writer_lock LEFT JOIN (\(opening)) AS opening ON true"
         }
         return try await writeTransaction(isolation: isolation, lockFirst: false) { sql in
             try await body(try await sql.raw(query).all(), sql)
@@ -158,6 +157,34 @@ public final class Database: Sendable {
     /// for it, webhooks are already committed in groups, and taken first (before any row lock)
     /// it cannot deadlock with row locks. The audit chain uses the same key (AuditLog).
     static let postgresWriterLock = "SELECT pg_advisory_xact_lock(4242)"
+
+    /// The writer lock as a one-row SELECT that also queues a NOTIFY (sent by PostgreSQL at
+    /// the commit, never for a rollback), for statements that take the lock themselves.
+    static func postgresWriterLock(notifying: (channel: String, payload: String)?) -> BoundStatement {
+        var lock = BoundStatement(postgresWriterLock)
+        if let notifying {
+            lock.append(", pg_notify(")
+            lock.bind(.text(notifying.channel))
+            lock.append(", ")
+            lock.bind(.text(notifying.payload))
+            lock.append(")")
+        }
+        return lock
+    }
+
+    /// PostgreSQL only: runs `body` on a pooled connection with no transaction around it, so
+    /// each statement commits by itself — for work done in ONE writing statement (ingest's
+    /// short path), where BEGIN and COMMIT would be two more round trips. Such a statement
+    /// takes the writer lock itself (`postgresWriterLock(notifying:)`).
+    func autocommit<T: Sendable>(isolation: isolated (any Actor)? = #isolation,
+                                 _ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        guard case .postgres(let client) = backend else { preconditionFailure("autocommit is for PostgreSQL") }
+        do {
+            return try await client.withConnection(isolation: isolation) { try await body($0.sql(queryLogLevel: nil)) }
+        } catch {
+            throw translate(error)
+        }
+    }
 
     private func runTransaction<T>(isolation: isolated (any Actor)?, _ db: any SQLDatabase, begin: String,
                                    first: String? = nil, _ body: (any SQLDatabase) async throws -> T) async throws -> T {

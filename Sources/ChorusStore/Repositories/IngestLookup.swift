@@ -66,6 +66,14 @@ struct IngestLookup {
         return query
     }
 
+    /// The known customer `customer` is, if it brings no identity the stored one lacks (a new
+    /// identity to link takes the careful path: `IngestRepository.contactID`).
+    func known(_ customer: CustomerIdentity, channelID: Int64) -> Known? {
+        guard let k = customer.userID.flatMap({ byUserID["\(channelID)|\($0)"] }) ?? customer.waID.flatMap({ byWaID["\(channelID)|\($0)"] }),
+              customer.waID == nil || k.waID == customer.waID, customer.userID == nil || k.userID == customer.userID else { return nil }
+        return k
+    }
+
     /// Reads the rows of `query` (a row of NULLs, PostgreSQL's when nothing was found, is neither kind).
     init(_ rows: [any SQLRow]) throws {
         for row in rows {

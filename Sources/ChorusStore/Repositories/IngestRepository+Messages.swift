@@ -36,17 +36,9 @@ extension IngestRepository {
         // 15 values per message cost more than SQLite's own insert work.)
         var inserted: [String: Int64] = [:]   // "channel|dedupe" → message id
         for start in stride(from: 0, to: pending.count, by: 100) {
-            var insert = BoundStatement("""
-                INSERT INTO messages (channel_id, conversation_id, dedupe_key, wamid, direction, type, status, text,
-                    content, reply_to_wamid, media_id, media_status, meta_timestamp, created_at, updated_at) VALUES
-                """)
+            var insert = BoundStatement("INSERT INTO messages (\(Self.messageColumns), created_at, updated_at) VALUES")
             for item in pending[start..<min(start + 100, pending.count)] {
-                let m = item.message
-                insert.appendRow(.integer(item.channelID), .integer(item.conversationID), .text(m.dedupeKey), .text(m.wamid),
-                                 .text(m.direction.rawValue), .text(m.type), .text(m.direction == .inbound ? "received" : "sent"),
-                                 .text(m.text), .text(m.rawText), .text(m.replyToWamid), .text(m.mediaID),
-                                 .text(m.mediaID != nil && m.direction == .inbound ? "pending" : nil), .integer(m.timestampMillis),
-                                 .integer(now), .integer(now))
+                insert.appendRow(Self.messageValues(item) + [.integer(now), .integer(now)])
             }
             insert.append(" ON CONFLICT (channel_id, dedupe_key) DO NOTHING RETURNING id, channel_id, dedupe_key")
             for row in try await sql.rows(insert) {
@@ -83,26 +75,9 @@ extension IngestRepository {
             values.appendRow(.integer(id), .integer(a.time), .integer(a.inbound), .text(a.preview))
         }
         values.append(")")
-        var update = BoundStatement("""
-            UPDATE conversations SET
-                last_message_preview = CASE WHEN conversations.last_message_at <= v.ts THEN v.preview ELSE conversations.last_message_preview END,
-                last_message_at = CASE WHEN conversations.last_message_at < v.ts THEN v.ts ELSE conversations.last_message_at END,
-                last_inbound_at = CASE WHEN v.inbound_ts > 0 AND (conversations.last_inbound_at IS NULL OR conversations.last_inbound_at < v.inbound_ts)
-                    THEN v.inbound_ts ELSE conversations.last_inbound_at END,
-                status = CASE WHEN conversations.status IN ('resolved', 'snoozed') THEN 'open' ELSE conversations.status END,
-                version = conversations.version + 1, updated_at =
-            """)
-        update.bind(.integer(now))
-        update.append(" FROM v WHERE conversations.id = v.id")
+        let update = Self.conversationUpdate(now: now)
         // Customers whose profile name changed, all in one statement.
-        var renamedValues = BoundStatement("r(id, name, username) AS (VALUES")
-        for (id, names) in renames.sorted(by: { $0.key < $1.key }) {
-            renamedValues.appendRow(.integer(id), .text(names.name), .text(names.username))
-        }
-        renamedValues.append(")")
-        var rename = BoundStatement("UPDATE contacts SET name = r.name, username = r.username, updated_at = ")
-        rename.bind(.integer(now))
-        rename.append(" FROM r WHERE contacts.id = r.id")
+        let (renamedValues, rename) = Self.renameStatement(renames, now: now)
 
         var steps: [(values: BoundStatement?, statement: BoundStatement)] = []
         if !activity.isEmpty { steps.append((values, update)) }
@@ -133,7 +108,6 @@ extension IngestRepository {
     /// stored names differ).
     func resolveConversations(_ pending: inout [PendingMessage], lookup: IngestLookup, now: Int64,
                               _ sql: any SQLDatabase) async throws -> [Int64: (name: String?, username: String?)] {
-        let byWaID = lookup.byWaID, byUserID = lookup.byUserID
         var conversationOf = lookup.conversationOf
         // Contacts: known ones with no new identity from the lookup (their new names, if any,
         // collected; later messages' names win, as if written one by one); the rest through
@@ -145,13 +119,10 @@ extension IngestRepository {
             let c = item.message.customer
             let cacheKey = "\(item.channelID)|\(c.waID ?? "")|\(c.userID ?? "")|\(c.name ?? "")|\(c.username ?? "")"
             if let id = resolved[cacheKey] { contactOf.append(id); continue }
-            let known = c.userID.flatMap { byUserID["\(item.channelID)|\($0)"] } ?? c.waID.flatMap { byWaID["\(item.channelID)|\($0)"] }
             let id: Int64
-            if let k = known, c.waID == nil || k.waID == c.waID, c.userID == nil || k.userID == c.userID {
+            if let k = lookup.known(c, channelID: item.channelID) {
                 id = k.id
-                let current = renames[k.id] ?? (k.name, k.username)
-                let wanted = (name: c.name ?? current.name, username: c.username ?? current.username)
-                if wanted != current || renames[k.id] != nil { renames[k.id] = wanted }
+                Self.noteRename(of: k, to: c, in: &renames)
             } else {
                 id = try await contactID(channelID: item.channelID, identity: c, now: now, sql)
                 // An earlier message of this group renamed it: its names stand where this one has none.
@@ -189,5 +160,60 @@ extension IngestRepository {
             (pending[index].conversationID, pending[index].assigneeID) = conversationOf[contactID]!
         }
         return renames
+    }
+
+    /// The columns of a message row that `messageValues` gives, in its order.
+    static let messageColumns = """
+        channel_id, conversation_id, dedupe_key, wamid, direction, type, status, text, content, reply_to_wamid, media_id,
+        media_status, meta_timestamp
+        """
+
+    static func messageValues(_ item: PendingMessage) -> [BoundStatement.Value] {
+        let m = item.message
+        return [.integer(item.channelID), .integer(item.conversationID), .text(m.dedupeKey), .text(m.wamid),
+                .text(m.direction.rawValue), .text(m.type), .text(m.direction == .inbound ? "received" : "sent"),
+                .text(m.text), .text(m.rawText), .text(m.replyToWamid), .text(m.mediaID),
+                .text(m.mediaID != nil && m.direction == .inbound ? "pending" : nil), .integer(m.timestampMillis)]
+    }
+
+    /// `r(id, name, username) AS (VALUES …)` and the UPDATE that renames the customers in it.
+    static func renameStatement(_ renames: [Int64: (name: String?, username: String?)],
+                                now: Int64) -> (values: BoundStatement, update: BoundStatement) {
+        var values = BoundStatement("r(id, name, username) AS (VALUES")
+        for (id, names) in renames.sorted(by: { $0.key < $1.key }) {
+            values.appendRow(.integer(id), .text(names.name), .text(names.username))
+        }
+        values.append(")")
+        var update = BoundStatement("UPDATE contacts SET name = r.name, username = r.username, updated_at = ")
+        update.bind(.integer(now))
+        update.append(" FROM r WHERE contacts.id = r.id")
+        return (values, update)
+    }
+
+    /// Each touched conversation updated once, from `v(id, ts, inbound_ts, preview)` (its
+    /// newest new message's time and preview, its newest inbound time or 0): newest activity,
+    /// the 24 h window, reopened if resolved or snoozed.
+    static func conversationUpdate(now: Int64) -> BoundStatement {
+        var update = BoundStatement("""
+            UPDATE conversations SET
+                last_message_preview = CASE WHEN conversations.last_message_at <= v.ts THEN v.preview ELSE conversations.last_message_preview END,
+                last_message_at = CASE WHEN conversations.last_message_at < v.ts THEN v.ts ELSE conversations.last_message_at END,
+                last_inbound_at = CASE WHEN v.inbound_ts > 0 AND (conversations.last_inbound_at IS NULL OR conversations.last_inbound_at < v.inbound_ts)
+                    THEN v.inbound_ts ELSE conversations.last_inbound_at END,
+                status = CASE WHEN conversations.status IN ('resolved', 'snoozed') THEN 'open' ELSE conversations.status END,
+                version = conversations.version + 1, updated_at =
+            """)
+        update.bind(.integer(now))
+        update.append(" FROM v WHERE conversations.id = v.id")
+        return update
+    }
+
+    /// Notes a known customer's new profile name or username: a later message's names win, one
+    /// without keeps the earlier — as if the group's messages were written one by one.
+    static func noteRename(of known: IngestLookup.Known, to customer: CustomerIdentity,
+                           in renames: inout [Int64: (name: String?, username: String?)]) {
+        let current = renames[known.id] ?? (known.name, known.username)
+        let wanted = (name: customer.name ?? current.name, username: customer.username ?? current.username)
+        if wanted != current || renames[known.id] != nil { renames[known.id] = wanted }
     }
 }

@@ -30,9 +30,10 @@ public struct IngestRepository: Sendable {
 
     /// Stores several batches in one transaction (group commit on the hot path).
     public func store(_ batches: [InboundBatch]) async throws -> [Outcome] {
+        if db.dialect == .postgres, let outcomes = try await storeInOneStatement(batches) { return outcomes }
         // The channels and known customers come with the transaction's first statement (on
         // PostgreSQL, with the writer lock and the NOTIFY): round trips saved on every group commit.
-        try await db.transaction(opening: IngestLookup.query(for: batches), notifying: notifying) { rows, sql in
+        return try await db.transaction(opening: IngestLookup.query(for: batches), notifying: notifying) { rows, sql in
             let lookup = try IngestLookup(rows)
             let now = Clock.nowMillis()
             var outcomes = Array(repeating: Outcome(), count: batches.count)
