@@ -2,15 +2,17 @@ import ChorusCore
 import SQLKit
 
 /// What a group commit's first statement reads: every channel, and the known customers (with
-/// their conversations) that the group's messages come from. One statement for both — on
-/// PostgreSQL it also carries the writer lock (`Database.transaction(opening:)`), so the whole
-/// lookup costs one round trip instead of three (lock, channels, customers).
+/// their conversations) that the group's messages come from. One statement for both — in the
+/// transaction it also carries PostgreSQL's writer lock (`Database.transaction(opening:)`), so
+/// the whole lookup costs one round trip instead of three (lock, channels, customers); on
+/// PostgreSQL's short path (`storeInOneStatement`) it is read alone, before the statement that
+/// takes the lock.
 ///
-/// It sees the database as it was when the statement began, possibly before another writer
-/// released the lock. Contacts and conversations are created only by ingest, whose groups one
-/// instance commits one at a time; with several instances, a customer created by another
-/// instance at that moment is missed, its insert then hits the unique index, and the group
-/// commits again batch by batch (GroupCommitter), each in a fresh transaction.
+/// Either way it sees the database as it was before the lock. Contacts and conversations are
+/// never deleted and are created or re-identified only by ingest, whose groups one instance
+/// commits one at a time; with several instances, a customer created by another instance at
+/// that moment is missed, its insert then hits the unique index, and the group commits again
+/// batch by batch (GroupCommitter), each afresh.
 struct IngestLookup {
     struct Known {
         var id: Int64
