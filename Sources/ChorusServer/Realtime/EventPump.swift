@@ -100,11 +100,13 @@ final class EventPump: Service, Sendable {
     /// writes a frame to each device, and on the devices' side each frame is a wake-up: with
     /// 200 devices and a commit every few milliseconds, passes back to back took most of the
     /// machine and slowed the webhooks they deliver (BENCHMARKS.md). So a pass over many
-    /// devices waits a little before the next — 40 µs per device (8 ms for 200), never more
+    /// devices waits a little before the next — 25 µs per device (5 ms for 200), never more
     /// than 20 ms — and further events ride along in one frame; a pass over a few devices
-    /// hardly waits, and an event after a quiet spell goes out at once.
+    /// hardly waits, and an event after a quiet spell goes out at once. (40 µs until session 8:
+    /// once PostgreSQL's webhook commit took 2 round trips instead of 5, the shorter pause gave
+    /// lower fan-out latency on both engines in alternated quick runs — BENCHMARKS.md.)
     static func pause(afterWritingTo devices: Int) -> Duration {
-        min(.microseconds(40 * devices), .milliseconds(20))
+        min(.microseconds(25 * devices), .milliseconds(20))
     }
 
     /// The pause after a pass with no device connected. Such a pass only moves the mark (one
