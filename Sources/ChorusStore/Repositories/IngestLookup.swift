@@ -4,11 +4,11 @@ import SQLKit
 /// What a group commit's first statement reads: every channel, and the known customers (with
 /// their conversations) that the group's messages come from. One statement for both — in the
 /// transaction it also carries PostgreSQL's writer lock (`Database.transaction(opening:)`), so
-/// the whole lookup costs one round trip instead of three (lock, channels, customers); on
-/// PostgreSQL's short path (`storeInOneStatement`) it is read alone, before the statement that
-/// takes the lock.
+/// the whole lookup costs one round trip instead of three (lock, channels, customers).
+/// (PostgreSQL's short path, `storeInOneStatement`, finds them inside its one statement.)
 ///
-/// Either way it sees the database as it was before the lock. Contacts and conversations are
+/// It sees the database as it was when the statement began, possibly before another writer
+/// released the lock. Contacts and conversations are
 /// never deleted and are created or re-identified only by ingest, whose groups one instance
 /// commits one at a time; with several instances, a customer created by another instance at
 /// that moment is missed, its insert then hits the unique index, and the group commits again

@@ -162,18 +162,22 @@ extension IngestRepository {
         return renames
     }
 
-    /// The columns of a message row that `messageValues` gives, in its order.
-    static let messageColumns = """
-        channel_id, conversation_id, dedupe_key, wamid, direction, type, status, text, content, reply_to_wamid, media_id,
-        media_status, meta_timestamp
+    /// The columns of a message row that `messageValues` gives, in its order: the channel and
+    /// the conversation, then the message's own (`contentColumns`, `contentValues`).
+    static let messageColumns = "channel_id, conversation_id, " + contentColumns
+
+    static let contentColumns = """
+        dedupe_key, wamid, direction, type, status, text, content, reply_to_wamid, media_id, media_status, meta_timestamp
         """
 
     static func messageValues(_ item: PendingMessage) -> [BoundStatement.Value] {
-        let m = item.message
-        return [.integer(item.channelID), .integer(item.conversationID), .text(m.dedupeKey), .text(m.wamid),
-                .text(m.direction.rawValue), .text(m.type), .text(m.direction == .inbound ? "received" : "sent"),
-                .text(m.text), .text(m.rawText), .text(m.replyToWamid), .text(m.mediaID),
-                .text(m.mediaID != nil && m.direction == .inbound ? "pending" : nil), .integer(m.timestampMillis)]
+        [.integer(item.channelID), .integer(item.conversationID)] + contentValues(item.message)
+    }
+
+    static func contentValues(_ m: InboundMessage) -> [BoundStatement.Value] {
+        [.text(m.dedupeKey), .text(m.wamid), .text(m.direction.rawValue), .text(m.type),
+         .text(m.direction == .inbound ? "received" : "sent"), .text(m.text), .text(m.rawText), .text(m.replyToWamid),
+         .text(m.mediaID), .text(m.mediaID != nil && m.direction == .inbound ? "pending" : nil), .integer(m.timestampMillis)]
     }
 
     /// `r(id, name, username) AS (VALUES …)` and the UPDATE that renames the customers in it.
