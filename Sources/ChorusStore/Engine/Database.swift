@@ -172,6 +172,21 @@ public final class Database: Sendable {
         return lock
     }
 
+    /// PostgreSQL only: runs a named prepared statement — parsed and planned once per
+    /// connection (PostgresNIO prepares it on first use), not on every call — and hands its
+    /// rows over as SQLKit rows.
+    func preparedRows<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> [any SQLRow]
+        where Statement.Row == PostgresRow {
+        guard case .postgres(let client) = backend else { preconditionFailure("prepared statements are PostgreSQL's") }
+        do {
+            var rows: [any SQLRow] = []
+            for try await row in try await client.execute(statement) { rows.append(row.sql()) }
+            return rows
+        } catch {
+            throw translate(error)
+        }
+    }
+
     /// PostgreSQL only: runs `body` on a pooled connection with no transaction around it, so
     /// each statement commits by itself — for work done in ONE writing statement (ingest's
     /// short path), where BEGIN and COMMIT would be two more round trips. Such a statement
