@@ -32,12 +32,6 @@ struct BoundStatement: SQLExpression {
 
     init(_ text: String = "") { self.text = text }
 
-    /// `text` with one `?` for each of `values`, in order.
-    init(_ text: String, values: [Value]) {
-        self.text = text
-        self.values = values
-    }
-
     mutating func append(_ sql: String) { text += sql }
 
     mutating func bind(_ value: Value) {

@@ -187,6 +187,20 @@ public final class Database: Sendable {
         }
     }
 
+    /// PostgreSQL only: runs `body` on a pooled connection with no transaction around it, so
+    /// each statement commits by itself — for work done in ONE writing statement (ingest's
+    /// short path), where BEGIN and COMMIT would be two more round trips. Such a statement
+    /// takes the writer lock itself (`postgresWriterLock(notifying:)`).
+    func autocommit<T: Sendable>(isolation: isolated (any Actor)? = #isolation,
+                                 _ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        guard case .postgres(let client) = backend else { preconditionFailure("autocommit is for PostgreSQL") }
+        do {
+            return try await client.withConnection(isolation: isolation) { try await body($0.sql(queryLogLevel: nil)) }
+        } catch {
+            throw translate(error)
+        }
+    }
+
     private func runTransaction<T>(isolation: isolated (any Actor)?, _ db: any SQLDatabase, begin: String,
                                    first: String? = nil, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
         try await db.raw(SQLQueryString(begin)).run()

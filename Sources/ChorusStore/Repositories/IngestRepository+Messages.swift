@@ -198,20 +198,18 @@ extension IngestRepository {
     /// newest new message's time and preview, its newest inbound time or 0): newest activity,
     /// the 24 h window, reopened if resolved or snoozed.
     static func conversationUpdate(now: Int64) -> BoundStatement {
-        BoundStatement(conversationUpdateSQL(now: "?"), values: [.integer(now)])
-    }
-
-    /// `conversationUpdate`'s text, with `now` (a placeholder) for the time of the change.
-    static func conversationUpdateSQL(now: String) -> String {
-        """
-        UPDATE conversations SET
-            last_message_preview = CASE WHEN conversations.last_message_at <= v.ts THEN v.preview ELSE conversations.last_message_preview END,
-            last_message_at = CASE WHEN conversations.last_message_at < v.ts THEN v.ts ELSE conversations.last_message_at END,
-            last_inbound_at = CASE WHEN v.inbound_ts > 0 AND (conversations.last_inbound_at IS NULL OR conversations.last_inbound_at < v.inbound_ts)
-                THEN v.inbound_ts ELSE conversations.last_inbound_at END,
-            status = CASE WHEN conversations.status IN ('resolved', 'snoozed') THEN 'open' ELSE conversations.status END,
-            version = conversations.version + 1, updated_at = \(now) FROM v WHERE conversations.id = v.id
-        """
+        var update = BoundStatement("""
+            UPDATE conversations SET
+                last_message_preview = CASE WHEN conversations.last_message_at <= v.ts THEN v.preview ELSE conversations.last_message_preview END,
+                last_message_at = CASE WHEN conversations.last_message_at < v.ts THEN v.ts ELSE conversations.last_message_at END,
+                last_inbound_at = CASE WHEN v.inbound_ts > 0 AND (conversations.last_inbound_at IS NULL OR conversations.last_inbound_at < v.inbound_ts)
+                    THEN v.inbound_ts ELSE conversations.last_inbound_at END,
+                status = CASE WHEN conversations.status IN ('resolved', 'snoozed') THEN 'open' ELSE conversations.status END,
+                version = conversations.version + 1, updated_at =
+            """)
+        update.bind(.integer(now))
+        update.append(" FROM v WHERE conversations.id = v.id")
+        return update
     }
 
     /// Notes a known customer's new profile name or username: a later message's names win, one
