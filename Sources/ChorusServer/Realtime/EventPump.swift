@@ -103,7 +103,7 @@ final class EventPump: Service, Sendable {
     /// devices waits a little before the next — 25 µs per device (5 ms for 200), never more
     /// than 20 ms — and further events ride along in one frame; a pass over a few devices
     /// hardly waits, and an event after a quiet spell goes out at once. (40 µs until session 8:
-    /// once PostgreSQL's webhook commit took 2 round trips instead of 5, the shorter pause gave
+    /// once PostgreSQL's webhook commit took fewer round trips (5 → 1–2), the shorter pause gave
     /// lower fan-out latency on both engines in alternated quick runs — BENCHMARKS.md.)
     static func pause(afterWritingTo devices: Int) -> Duration {
         min(.microseconds(25 * devices), .milliseconds(20))
