@@ -72,6 +72,24 @@ struct WebhookTests {
         }
     }
 
+    @Test("webhook answers carry no browser security headers, the web app and the API do; each group commit is counted")
+    func answerHeadersAndGroupMetrics() async throws {
+        try await TestServer.with { server in
+            _ = try await ChannelRepository(server.db).add(Fixtures.channel())
+            let answer = try await post(server, Self.envelope([[Self.change([Self.message("h.1", from: "111", text: "x")])]]))
+            #expect(answer.status == 200)
+            #expect(answer.headers["content-security-policy"] == nil && answer.headers["x-content-type-options"] == nil)
+            for path in ["/", "/healthz", "/api/v1/conversations"] {
+                let reply = try await server.request("GET", path)
+                #expect(reply.headers["content-security-policy"]?.contains("default-src 'self'") == true, "\(path)")
+                #expect(reply.headers["x-content-type-options"] == "nosniff", "\(path)")
+            }
+            let metrics = try await server.request("GET", "/metrics").text
+            #expect(metrics.contains("chorus_webhook_group_commits_total 1\n"))
+            #expect(metrics.contains("chorus_webhook_group_batches_total 1\n"))
+        }
+    }
+
     @Test("missing or wrong signatures get 401 and store nothing")
     func signatures() async throws {
         try await TestServer.with { server in
