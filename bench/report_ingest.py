@@ -16,6 +16,7 @@ p99 = [int(r[7]) / 1000 for r in rows]
 # CPU per acknowledged message, in µs: the server's, and the load generator's on the same cores.
 server_cpu = [float(r[8]) * 1e6 / int(r[4]) for r in rows]
 wrk_cpu = [float(r[9]) * 1e6 / int(r[4]) for r in rows]
+group = [float(r[10]) for r in rows]   # webhooks per group commit (the server's /metrics)
 
 def figure(values, unit):
     return {"median": round(statistics.median(values), 1), "min": round(min(values), 1), "max": round(max(values), 1), "unit": unit}
@@ -30,6 +31,7 @@ result = {
     "chorus_ack_latency_p99": figure(p99, "ms"),
     "chorus_server_cpu_per_message": figure(server_cpu, "µs"),
     "wrk_cpu_per_request": figure(wrk_cpu, "µs"),
+    "chorus_webhooks_per_group_commit": figure(group, "webhooks"),
     "ratio_to_baseline": round(statistics.median(chorus) / statistics.median(baseline), 3),
 }
 path = os.path.join(os.path.dirname(__file__), "results.json")
@@ -39,7 +41,7 @@ json.dump(existing, open(path, "w"), indent=2)
 
 print("\n| figure | median | min | max |\n|---|---|---|---|")
 for key in ["baseline_trivial_handler", "chorus_acknowledged", "chorus_durable_stored", "chorus_ack_latency_p50", "chorus_ack_latency_p99",
-            "chorus_server_cpu_per_message", "wrk_cpu_per_request"]:
+            "chorus_server_cpu_per_message", "wrk_cpu_per_request", "chorus_webhooks_per_group_commit"]:
     f = result[key]
     print(f"| {key} ({f['unit']}) | {f['median']} | {f['min']} | {f['max']} |")
 print(f"| Chorus / baseline | {result['ratio_to_baseline']} | | |")
