@@ -20,12 +20,6 @@ public enum WebhookSignature {
         return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
     }
 
-    /// Checks in constant time whether `header` signs `body` with `secret`.
-    public static func isValid(_ header: String?, body: some DataProtocol, secret: String) -> Bool {
-        guard let claimed = claimedMAC(header) else { return false }
-        return isValid(claimed, body: body, key: Key(secret: secret))
-    }
-
     /// Checks in constant time (the MAC's own comparison) whether `claimed` — the header's
     /// bytes, from `claimedMAC` — is `body`'s HMAC with `key`.
     public static func isValid(_ claimed: [UInt8], body: some DataProtocol, key: Key) -> Bool {
