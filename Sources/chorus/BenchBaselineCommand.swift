@@ -20,6 +20,6 @@ struct BenchBaseline: AsyncParsableCommand {
         var logger = Logger(label: "baseline")
         logger.logLevel = .warning
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        try await runUntilSignalled([app], logger: logger)
     }
 }

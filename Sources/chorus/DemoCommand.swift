@@ -46,9 +46,7 @@ struct Demo: AsyncParsableCommand {
             let (chorus, _) = buildApplication(config: serverConfig, db: db, httpClient: http, logger: logger)
             let simulator = Simulator(config: sim, http: http, logger: logger).application()
             Self.printWelcome(port: serverConfig.port, simPort: sim.port, dataDirectory: serverConfig.dataDirectory)
-            let group = ServiceGroup(configuration: .init(services: [.init(service: chorus), .init(service: simulator)],
-                                                          gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-            try await group.run()
+            try await runUntilSignalled([chorus, simulator], logger: logger)
         }
         try await http.shutdown()
         print("\nChorus demo stopped. Run `swift run chorus demo` again to continue where you left off.")

@@ -32,7 +32,7 @@ struct Serve: AsyncParsableCommand {
                 let (app, _) = buildApplication(config: config, db: db, httpClient: http, logger: logger)
                 logger.info("Chorus listening on http://\(config.host):\(config.port) (\(db.dialect.rawValue))")
                 // SIGTERM/SIGINT: stop accepting, finish in-flight requests, then close the store.
-                try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+                try await runUntilSignalled([app], logger: logger)
             }
         } catch {
             try? await http.shutdown()

@@ -66,7 +66,7 @@ struct Sim: AsyncParsableCommand {
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let simulator = Simulator(config: options.config, http: http, logger: logger)
         print("Simulator listening on http://\(options.host):\(options.port) — Graph API under /{version}/…, control under /_sim/…")
-        try await simulator.application().runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        try await runUntilSignalled([simulator.application()], logger: logger)
         try await http.shutdown()
     }
 }

@@ -44,7 +44,10 @@ public func buildApplication(config: ServerConfig, db: Database, httpClient: HTT
 /// The HTTP server with WebSocket upgrades (for `/api/v1/events`) on `router`.
 public func makeApplication(router: Router<ChorusRequestContext>, host: String, port: Int, services: [any Service],
                             logger: Logger) -> some ApplicationProtocol {
-    Application(router: router, server: .http1WebSocketUpgrade(webSocketRouter: router),
+    // A device that does not answer the close handshake is dropped after 5 s (default 15), so
+    // a stopping server is not held up by it (EventsController closes sockets on shutdown).
+    let sockets = HTTP1WebSocketUpgradeChannel.Configuration(ws: .init(closeTimeout: .seconds(5)))
+    return Application(router: router, server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: sockets),
                 configuration: .init(address: .hostname(host, port: port), serverName: "Chorus"),
                 services: services, logger: logger)
 }

@@ -28,6 +28,9 @@ extension DeviceHub {
         enum Control: Sendable, Equatable {
             /// Close the socket with this reason code (device_evicted, member_deactivated …).
             case close(String)
+            /// The server is stopping: close with 1001 (going away), so the client reconnects —
+            /// to another instance, or to this one when it is back — with `last_event_id`.
+            case goingAway
         }
 
         /// What waits while the device catches up: event frames (with their ids) or other frames.

@@ -6,6 +6,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOWebSocket
+import ServiceLifecycle
 
 /// `GET /api/v1/events`: the device's WebSocket. It first replays what the device missed since
 /// `?last_event_id=N` from the store, in order, then streams live events — only those the
@@ -60,25 +61,34 @@ struct EventsController {
             upTo = pump.highWater
         }
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    // Client frames: presence (viewing, typing). The end of the stream is the client leaving.
-                    for try await message in inbound.messages(maxSize: 64 << 10) {
-                        if case .text(let text) = message, let frame = try? JSONValue.parse(text.utf8) {
-                            await presence.received(frame, from: connection)
+            // On shutdown the server closes the socket itself rather than wait for the client to
+            // end it: a device that does not answer (asleep, half-open TCP) kept `chorus serve`
+            // from stopping until the ping timeout, a minute later.
+            try await withGracefulShutdownHandler {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        // Client frames: presence (viewing, typing). The end of the stream is the client leaving.
+                        for try await message in inbound.messages(maxSize: 64 << 10) {
+                            if case .text(let text) = message, let frame = try? JSONValue.parse(text.utf8) {
+                                await presence.received(frame, from: connection)
+                            }
                         }
+                        hub.disconnect(connection)
                     }
-                    hub.disconnect(connection)
-                }
-                for await item in control {
-                    switch item {
-                    case .close(let reason):
-                        try await outbound.close(Self.sessionEnded, reason: reason)
+                    for await item in control {
+                        switch item {
+                        case .close(let reason):
+                            try await outbound.close(Self.sessionEnded, reason: reason)
+                        case .goingAway:
+                            try await outbound.close(.goingAway, reason: "server_stopping")
+                        }
                         group.cancelAll()
                         return
                     }
+                    group.cancelAll()
                 }
-                group.cancelAll()
+            } onGracefulShutdown: {
+                connection.control.yield(.goingAway)
             }
         } catch {
             await presence.disconnected(connection)
