@@ -4,6 +4,7 @@ import ChorusCore
 import ChorusStore
 import ChorusWhatsApp
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import ServiceLifecycle
@@ -37,18 +38,24 @@ public func buildApplication(config: ServerConfig, db: Database, httpClient: HTT
                              logger: Logger) -> (some ApplicationProtocol, ChorusRuntime) {
     let (router, runtime) = buildRouter(config: config, db: db, httpClient: httpClient, logger: logger)
     let services = runtime.services(runSender: config.runSender)
-    let app = makeApplication(router: router, host: config.host, port: config.port, services: services, logger: logger)
+    let app = makeApplication(router: router, config: config, services: services, logger: logger)
     return (app, runtime)
 }
 
 /// The HTTP server with WebSocket upgrades (for `/api/v1/events`) on `router`.
-public func makeApplication(router: Router<ChorusRequestContext>, host: String, port: Int, services: [any Service],
+public func makeApplication(router: Router<ChorusRequestContext>, config: ServerConfig, services: [any Service],
                             logger: Logger) -> some ApplicationProtocol {
     // A device that does not answer the close handshake is dropped after 5 s (default 15), so
     // a stopping server is not held up by it (EventsController closes sockets on shutdown).
     let sockets = HTTP1WebSocketUpgradeChannel.Configuration(ws: .init(closeTimeout: .seconds(5)))
-    return Application(router: router, server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: sockets),
-                configuration: .init(address: .hostname(host, port: port), serverName: "Chorus"),
+    let webSocketResponder = router.buildResponder()
+    let server = HTTPServerBuilder { responder in
+        CloseOnStop(inner: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder,
+                                                        configuration: sockets),
+                    grace: config.stopGrace)
+    }
+    return Application(router: router, server: server,
+                configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Chorus"),
                 services: services, logger: logger)
 }
 

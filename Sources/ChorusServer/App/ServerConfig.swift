@@ -24,6 +24,9 @@ public struct ServerConfig: Sendable {
     /// Marks the session cookie `Secure` (browsers then send it over HTTPS only). On by
     /// default; the demo on plain http://127.0.0.1 turns it off.
     public var secureCookies: Bool = true
+    /// How long a connection still busy when the server starts stopping may go on (a slow
+    /// client's stream, a half-sent request) before it is closed.
+    public var stopGrace: Duration = .seconds(10)
 
     public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "./chorus-data",
                 database: DatabaseConfig) {
