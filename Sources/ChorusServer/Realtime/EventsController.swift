@@ -63,7 +63,7 @@ struct EventsController {
         do {
             // On shutdown the server closes the socket itself rather than wait for the client to
             // end it: a device that does not answer (asleep, half-open TCP) kept `chorus serve`
-            // from stopping until the ping timeout, a minute later.
+            // from stopping for a minute or more (ShutdownTests).
             try await withGracefulShutdownHandler {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
