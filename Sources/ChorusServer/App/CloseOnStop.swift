@@ -6,8 +6,8 @@ import NIOCore
 /// connections then, but not one that has not yet sent a whole first request — browsers open
 /// spare connections ahead of need — because with WebSocket upgrades enabled its task waits on
 /// the upgrade negotiation, which neither the stop nor task cancellation ends: `chorus serve`
-/// and the demo never stopped while a browser was open. The handler goes first in each
-/// connection's pipeline.
+/// and the demo never stopped while such a connection was open. The handler goes first in
+/// each connection's pipeline.
 struct CloseOnStop<Inner: ServerChildChannel>: ServerChildChannel {
     let inner: Inner
     /// How long a connection that is still busy (a slow client's stream, a half-sent request)
