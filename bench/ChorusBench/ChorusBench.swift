@@ -63,7 +63,12 @@ struct InboxBench {
         let directory = NSTemporaryDirectory() + "chorus-bench-inbox-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let config: DatabaseConfig = try options.postgres.map { .postgres(try PostgresURL($0)) }
+        // PostgreSQL: a database of its own on the server given, dropped at the end, so runs can
+        // follow one another on one server (alternated builds) without meeting the last one's data.
+        var postgresURL: String?
+        if let url = options.postgres { postgresURL = try await Self.freshDatabase(url) }
+        defer { if let postgresURL { Self.dropDatabase(postgresURL) } }
+        let config: DatabaseConfig = try postgresURL.map { .postgres(try PostgresURL($0)) }
             ?? .sqlite(path: directory + "/chorus.sqlite", synchronous: .normal)
         let engine = options.postgres == nil ? "sqlite" : "postgres"
         log("== inbox benchmark on \(engine): \(options.conversations) conversations, \(options.messages) messages, 50 members")
@@ -86,7 +91,7 @@ struct InboxBench {
         log("  generated in \(Int(milliseconds(since: started) / 1000)) s")
 
         let port = Int.random(in: 20_000..<32_000)
-        let server = try startServer(config: config, directory: directory, port: port)
+        let server = try startServer(config: config, postgresURL: postgresURL, directory: directory, port: port)
         // Wait for its exit: the script stops PostgreSQL next, and a server still shutting down
         // would log the lost connection as an error.
         defer { server.terminate(); server.waitUntilExit() }
@@ -142,7 +147,32 @@ struct InboxBench {
         return (sent.value, acks.value)
     }
 
-    func startServer(config: DatabaseConfig, directory: String, port: Int) throws -> Process {
+    /// Creates `chorus_bench_…` on the server of `url` (whose own database stays untouched) and
+    /// answers the URL of the new one.
+    static func freshDatabase(_ url: String) async throws -> String {
+        let name = "chorus_bench_\(UInt32.random(in: 0...UInt32.max))"
+        try await Database.withDatabase(.postgres(try PostgresURL(url)), logger: Logger(label: "bench"), migrate: false) { db in
+            try await db.read { sql in try await sql.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
+        }
+        var components = URLComponents(string: url)!
+        components.path = "/" + name
+        return components.string!
+    }
+
+    /// Drops the run's database, after the server has stopped (`psql` through the admin URL:
+    /// this runs in a `defer`, where nothing can be awaited).
+    static func dropDatabase(_ url: String) {
+        var components = URLComponents(string: url)!
+        let name = components.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        components.path = "/postgres"
+        let psql = Process()
+        psql.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        psql.arguments = ["psql", "-q", components.string!, "-c", "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"]
+        try? psql.run()
+        psql.waitUntilExit()
+    }
+
+    func startServer(config: DatabaseConfig, postgresURL: String?, directory: String, port: Int) throws -> Process {
         // CHORUS_BIN measures another build (e.g. before a change) under the same load.
         let binary = ProcessInfo.processInfo.environment["CHORUS_BIN"]
             ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("chorus").path
@@ -154,7 +184,7 @@ struct InboxBench {
         // The server as shipped: synchronous=FULL, an fsync per commit (only the data
         // generation above skips it, to save time).
         case .sqlite(let path, _): env["CHORUS_DATABASE_URL"] = "sqlite://" + path; env["CHORUS_SQLITE_SYNCHRONOUS"] = "FULL"
-        case .postgres: env["CHORUS_DATABASE_URL"] = options.postgres
+        case .postgres: env["CHORUS_DATABASE_URL"] = postgresURL
         }
         env["CHORUS_DATA_DIR"] = directory
         env["CHORUS_PORT"] = String(port)
