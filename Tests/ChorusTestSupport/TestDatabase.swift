@@ -20,23 +20,32 @@ public enum TestDatabase {
         return logger
     }
 
+    /// A new, empty database named `prefix_…` on the PostgreSQL server of `url` (whose own
+    /// database stays untouched): its URL, and how to drop it. Tests and `chorus-bench` use it.
+    public static func createPostgresDatabase(on url: String, prefix: String) async throws
+        -> (url: String, drop: @Sendable () async -> Void) {
+        let name = "\(prefix)_\(UInt32.random(in: 0...UInt32.max))_\(ProcessInfo.processInfo.processIdentifier)"
+        let admin = try PostgresURL(url)
+        try await Database.withDatabase(.postgres(admin), logger: logger, migrate: false) { db in
+            try await db.transaction { _ in }  // connection check
+            try await db.read { sql in try await sql.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
+        }
+        var components = URLComponents(string: url)!
+        components.path = "/" + name
+        return (components.string!, {
+            try? await Database.withDatabase(.postgres(admin), logger: logger, migrate: false) { db in
+                try await db.read { sql in try await sql.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)").run() }
+            }
+        })
+    }
+
     /// A fresh, migrated database for one test, removed afterwards.
     public static func config() async throws -> (config: DatabaseConfig, cleanup: @Sendable () async -> Void) {
-        let name = "chorus_test_\(UInt32.random(in: 0...UInt32.max))_\(ProcessInfo.processInfo.processIdentifier)"
         if let url = postgresURL {
-            let admin = try PostgresURL(url)
-            try await Database.withDatabase(.postgres(admin), logger: logger, migrate: false) { db in
-                try await db.transaction { _ in }  // connection check
-                try await db.read { sql in try await sql.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
-            }
-            var target = admin
-            target.database = name
-            return (.postgres(target), {
-                try? await Database.withDatabase(.postgres(admin), logger: logger, migrate: false) { db in
-                    try await db.read { sql in try await sql.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)").run() }
-                }
-            })
+            let database = try await createPostgresDatabase(on: url, prefix: "chorus_test")
+            return (.postgres(try PostgresURL(database.url)), database.drop)
         }
+        let name = "chorus_test_\(UInt32.random(in: 0...UInt32.max))_\(ProcessInfo.processInfo.processIdentifier)"
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(name).path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         return (.sqlite(path: directory + "/chorus.sqlite", synchronous: .full), {

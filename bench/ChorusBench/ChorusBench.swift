@@ -59,15 +59,24 @@ struct InboxBench {
 
     func log(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
 
+    /// PostgreSQL: in a database of its own on the server given, dropped at the end, so runs can
+    /// follow one another on one server (alternated builds) without meeting the last one's data.
     func run() async throws {
+        guard let url = options.postgres else { return try await run(postgresURL: nil) }
+        let database = try await TestDatabase.createPostgresDatabase(on: url, prefix: "chorus_bench")
+        do {
+            try await run(postgresURL: database.url)
+        } catch {
+            await database.drop()
+            throw error
+        }
+        await database.drop()
+    }
+
+    func run(postgresURL: String?) async throws {
         let directory = NSTemporaryDirectory() + "chorus-bench-inbox-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        // PostgreSQL: a database of its own on the server given, dropped at the end, so runs can
-        // follow one another on one server (alternated builds) without meeting the last one's data.
-        var postgresURL: String?
-        if let url = options.postgres { postgresURL = try await Self.freshDatabase(url) }
-        defer { if let postgresURL { Self.dropDatabase(postgresURL) } }
         let config: DatabaseConfig = try postgresURL.map { .postgres(try PostgresURL($0)) }
             ?? .sqlite(path: directory + "/chorus.sqlite", synchronous: .normal)
         let engine = options.postgres == nil ? "sqlite" : "postgres"
@@ -145,31 +154,6 @@ struct InboxBench {
             try await group.waitForAll()
         }
         return (sent.value, acks.value)
-    }
-
-    /// Creates `chorus_bench_…` on the server of `url` (whose own database stays untouched) and
-    /// answers the URL of the new one.
-    static func freshDatabase(_ url: String) async throws -> String {
-        let name = "chorus_bench_\(UInt32.random(in: 0...UInt32.max))"
-        try await Database.withDatabase(.postgres(try PostgresURL(url)), logger: Logger(label: "bench"), migrate: false) { db in
-            try await db.read { sql in try await sql.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
-        }
-        var components = URLComponents(string: url)!
-        components.path = "/" + name
-        return components.string!
-    }
-
-    /// Drops the run's database, after the server has stopped (`psql` through the admin URL:
-    /// this runs in a `defer`, where nothing can be awaited).
-    static func dropDatabase(_ url: String) {
-        var components = URLComponents(string: url)!
-        let name = components.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-        components.path = "/postgres"
-        let psql = Process()
-        psql.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        psql.arguments = ["psql", "-q", components.string!, "-c", "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"]
-        try? psql.run()
-        psql.waitUntilExit()
     }
 
     func startServer(config: DatabaseConfig, postgresURL: String?, directory: String, port: Int) throws -> Process {
