@@ -12,8 +12,13 @@ final class WriterThread: TaskExecutor, @unchecked Sendable {
     private let ready = DispatchSemaphore(value: 0)
 
     private init() {
-        let thread = Thread { [unowned self] in self.loop() }
-        thread.name = "chorus-sqlite-writer"
+        let thread = Thread { [unowned self] in
+            // Named from inside: on Linux, Foundation passes a name set before start() to
+            // nothing, and profiles showed the writer under the thread pool's name. (Linux keeps
+            // at most 15 characters.) `top -H`, perf and bench/ingest-threads find it by this one.
+            Thread.current.name = "chorus-writer"
+            self.loop()
+        }
         thread.start()
     }
 
