@@ -1,12 +1,14 @@
 """PostgreSQL's planning time for the one ingest statement (IngestRepository+OneStatement), and
 how it grows part by part: the statement is taken from a statement log written with
-log_min_duration_statement=0 (bench/pg-plan-parts writes one), prepared in DATABASE_URL (a
-database with Chorus's schema) with its logged parameters, and planned again and again as a
-custom plan — each time with its WITH clauses cut after the first k.
+log_min_duration_statement=0 (bench/pg-plan-parts writes one), prepared in DATABASE_URL (an
+empty database with Chorus's schema) with its logged parameters, and planned again and again as
+a custom plan — each time with its WITH clauses cut after the first k (EXPLAIN without ANALYZE:
+nothing is executed). Then the database is given the statement's channel and customers (among
+5,000, with 100,000 messages) and the whole statement is run, each time in a transaction rolled
+back, as a custom plan (planned on every call, as Chorus runs it today) and as a generic one
+(planned once, as a named prepared statement would be).
 
-    python3 bench/pg_plan_parts.py LOG DATABASE_URL [ROWS]   # ROWS: messages in the group (default 4)
-
-Only planning is measured (EXPLAIN without ANALYZE: nothing is executed or written)."""
+    python3 bench/pg_plan_parts.py LOG DATABASE_URL [ROWS]   # ROWS: messages in the group (default 4)"""
 import re
 import statistics
 import subprocess
@@ -100,3 +102,45 @@ for k in range(1, len(ctes) + 1):
     print(f"  up to {names(k)[-1]:<12} {ms:6.3f} ms  (+{ms - previous:.3f})")
     previous = ms
 print(f"  the whole statement {plan_ms(statement):6.3f} ms")
+
+
+# Custom against generic plans, on data: the statement's channel and customers exist (so every
+# message is "known" and the statement writes), each run rolled back.
+customers = sorted({v.strip("'") for v, t in zip(values, types) if t == "text" and re.fullmatch(r"'\d{6,}'", v)}
+                   - {values[2 + columns.index("phone")].strip("'")})
+phone = values[2 + columns.index("phone")]
+seed = f"""
+INSERT INTO channels (phone_number_id, waba_id, display_number, access_token, app_secret, verify_token, graph_url,
+    api_version, created_at) VALUES ({phone}, 'w', '+1', 't', 's', 'v', 'http://127.0.0.1:9', 'v21.0', 0);
+INSERT INTO contacts (channel_id, wa_id, name, created_at, updated_at)
+    SELECT 1, w, 'Customer', 0, 0 FROM unnest(ARRAY[{','.join(f"'{c}'" for c in customers)}]::text[]) w
+    UNION ALL SELECT 1, 'other-' || g, 'Customer', 0, 0 FROM generate_series(1, {5000 - len(customers)}) g;
+INSERT INTO conversations (channel_id, contact_id, status, last_message_at, created_at, updated_at)
+    SELECT 1, id, 'open', 0, 0, 0 FROM contacts;
+INSERT INTO messages (channel_id, conversation_id, dedupe_key, wamid, direction, type, status, text, content,
+    meta_timestamp, created_at, updated_at)
+    SELECT 1, 1 + g % 5000, 'seed.' || g, 'seed.' || g, 'inbound', 'text', 'received', 'seed ' || g, '{{}}', g, 0, 0
+    FROM generate_series(1, 100000) g;
+ANALYZE;
+"""
+seeded = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", url], input=seed, capture_output=True, text=True)
+if seeded.returncode != 0:
+    raise SystemExit(seeded.stderr[:500])
+
+
+def run_ms(mode, times=25):
+    script = f"PREPARE s({','.join(types)}) AS {statement};\nSET plan_cache_mode = {mode};\n" + (
+        f"BEGIN;\nEXPLAIN (ANALYZE, SUMMARY, TIMING OFF) EXECUTE s({','.join(values)});\nROLLBACK;\n" * times)
+    out = subprocess.run(["psql", "-X", url], input=script, capture_output=True, text=True)
+    planning = [float(x) for x in re.findall(r"Planning Time: ([\d.]+)", out.stdout)][3:]
+    execution = [float(x) for x in re.findall(r"Execution Time: ([\d.]+)", out.stdout)][3:]
+    written = re.search(r"Insert on messages.*?Tuples Inserted: (\d+)", out.stdout, re.S)
+    if not execution or not written or written.group(1) == "0":
+        raise SystemExit("the statement did not write its messages: " + out.stderr[:300])
+    return statistics.median(planning), statistics.median(execution)
+
+
+print(f"run on data (median of 22, each rolled back; {rows} messages inserted each time):")
+for mode in ["force_custom_plan", "force_generic_plan"] * 2:
+    planning, execution = run_ms(mode)
+    print(f"  {mode:<19} planning {planning:6.3f} ms  execution {execution:6.3f} ms  both {planning + execution:6.3f} ms")
