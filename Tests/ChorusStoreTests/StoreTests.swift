@@ -386,6 +386,37 @@ struct StoreTests {
         }
     }
 
+    @Test("a group of known customers padded to the next power of two (PostgreSQL's prepared statement) stores each message once")
+    func paddedKnownCustomersGroup() async throws {
+        try await TestDatabase.with { db in
+            _ = try await ChannelRepository(db).add(Fixtures.channel())
+            let ingest = IngestRepository(db)
+            _ = try await ingest.store(Fixtures.batch([Fixtures.inbound("p.a1", from: "111"), Fixtures.inbound("p.b1", from: "222"),
+                                                       Fixtures.inbound("p.c1", from: "333")]))
+            // Five messages (padded to eight with repeats of the last, a new one), then three (to four).
+            let outcomes = try await ingest.store([
+                Fixtures.batch([Fixtures.inbound("p.a2", from: "111", text: "a2", at: 1_700_000_010),
+                                Fixtures.inbound("p.b2", from: "222", text: "b2", at: 1_700_000_010)]),
+                Fixtures.batch([Fixtures.inbound("p.a1", from: "111"), Fixtures.inbound("p.c2", from: "333", text: "c2", at: 1_700_000_010),
+                                Fixtures.inbound("p.c3", from: "333", text: "c3", at: 1_700_000_020)]),
+            ])
+            #expect(outcomes.map(\.storedMessages.count) == [2, 2])
+            #expect(outcomes.map(\.duplicateMessages) == [0, 1])
+            let again = try await ingest.store(Fixtures.batch([Fixtures.inbound("p.c3", from: "333"), Fixtures.inbound("p.a3", from: "111"),
+                                                               Fixtures.inbound("p.a3", from: "111")]))
+            #expect(again.storedMessages.count == 1 && again.duplicateMessages == 2)
+            #expect(try await count(db, "messages") == 8)
+            let events = try await db.read { sql in try await sql.raw("SELECT COUNT(*) AS n FROM events WHERE kind = 'message.created'").first()!.decode(column: "n", as: Int.self) }
+            #expect(events == 8)
+            let c = try #require(try await InboxRepository(db).conversations(scope: .all, limit: 10, cursor: nil).items.first { $0.contact.waId == "333" })
+            #expect(c.lastMessagePreview == "c3")
+            if db.dialect == .postgres {
+                #expect(PreparedIngestStatement<IngestMessages8, IngestQuiet>.isKnown)
+                #expect(PreparedIngestStatement<IngestMessages4, IngestQuiet>.isKnown)
+            }
+        }
+    }
+
     @Test("PostgreSQL: a webhook commit sends its own NOTIFY, with the instance's name, so other instances' pumps wake",
           .enabled(if: TestDatabase.engineName == "postgres"))
     func ingestNotifies() async throws {

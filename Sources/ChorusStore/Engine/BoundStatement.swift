@@ -73,6 +73,22 @@ struct BoundStatement: SQLExpression {
         return joined
     }
 
+    /// The text with PostgreSQL's placeholders, `$1`, `$2`, … in place of each `?`.
+    var postgresText: String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count + values.count * 3)
+        var number = 0
+        for character in text {
+            if character == "?" {
+                number += 1
+                out += "$\(number)"
+            } else {
+                out.append(character)
+            }
+        }
+        return out
+    }
+
     func serialize(to serializer: inout SQLSerializer) {
         var next = values.makeIterator()
         var pending = Substring(text)

@@ -28,8 +28,14 @@ extension IngestRepository {
         guard messages.count <= 2_000 else { return nil }
         var outcomes = Array(repeating: Outcome(), count: batches.count)
         guard !messages.isEmpty else { return outcomes }
-        let statement = Self.oneStatement(messages.map(\.message), notifying: notifying, now: Clock.nowMillis())
-        let rows = try await db.autocommit { sql in try await sql.rows(statement) }
+        // Padded to a power of two with repeats of the last message (each a repeat: stored
+        // once, credited below by the real ones only), so that a few prepared statements serve
+        // every group size (PreparedIngestStatement).
+        let padded = paddedToPowerOfTwo(messages.map(\.message))
+        let statement = Self.oneStatement(padded, notifying: notifying, now: Clock.nowMillis())
+        let rows = padded.count <= Self.largestPreparedGroup
+            ? try await runPrepared(statement, messages: padded.count)
+            : try await db.autocommit { sql in try await sql.rows(statement) }
         guard let first = rows.first, try first.decode(column: "all_known", as: Bool.self) else { return nil }
         var inserted: [String: Int64] = [:]   // "phone number|dedupe" → message id
         for row in rows {
