@@ -14,8 +14,9 @@ final class WriterThread: TaskExecutor, @unchecked Sendable {
     private init() {
         let thread = Thread { [unowned self] in
             // Named from inside: on Linux, Foundation passes a name set before start() to
-            // nothing, and profiles showed the writer under the thread pool's name. (Linux keeps
-            // at most 15 characters.) `top -H`, perf and `BY_THREAD=1 bench/ingest-ab` find it by this one.
+            // nothing, and profiles showed the writer under the thread pool's name. (Linux
+            // keeps at most 15 characters.) `top -H`, perf and `BY_THREAD=1 bench/ingest-ab`
+            // find it by this one.
             Thread.current.name = "chorus-writer"
             self.loop()
         }
