@@ -17,15 +17,18 @@ import sys
 log_path, url = sys.argv[1], sys.argv[2]
 wanted_rows = int(sys.argv[3]) if len(sys.argv) > 3 else 4
 START = re.compile(r'^\d{4}-\d\d-\d\d ')
+EXECUTE = re.compile(r'execute [^:]+: (WITH writer_lock AS)')
 
 
 def logged_statements(path):
     """(statement, parameters text) of each logged execution of the ingest statement."""
     lines = open(path, errors="replace").read().split("\n")
     for i, line in enumerate(lines):
-        if "execute <unnamed>: WITH writer_lock AS" not in line:
+        # Named since session 10 (chorus_ingest_N…, a prepared statement per group size).
+        found = EXECUTE.search(line)
+        if not found:
             continue
-        text, j = [line.split("execute <unnamed>: ", 1)[1]], i + 1
+        text, j = [line[found.start(1):]], i + 1
         while j < len(lines) and not START.match(lines[j]):
             text.append(lines[j])
             j += 1
