@@ -237,6 +237,26 @@ struct StoreTests {
         }
     }
 
+    @Test("an outbox with nothing due is looked at without waiting for the writer")
+    func idleClaimSkipsWriter() async throws {
+        try await TestDatabase.with { db in
+            let (outbox, queued) = try await queuedReply(db)
+            _ = try await outbox.claimDue(limit: 10)          // the reply is now `sending`
+            // A write transaction holds the writer (a webhook group, say) for a second.
+            let writing = Task {
+                try await db.transaction { sql in
+                    try await sql.raw("UPDATE messages SET updated_at = updated_at WHERE id = \(bind: queued.id)").run()
+                    try await Task.sleep(for: .seconds(1))
+                }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            let started = ContinuousClock.now
+            #expect(try await outbox.claimDue(limit: 10).isEmpty)
+            #expect(started.duration(to: .now) < .milliseconds(500), "an empty claim waited for the writer")
+            try await writing.value
+        }
+    }
+
     @Test("a failed status stores Meta's error and an explanation for the agent")
     func failedStatus() async throws {
         try await TestDatabase.with { db in
