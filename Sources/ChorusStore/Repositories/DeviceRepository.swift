@@ -1,4 +1,5 @@
 import ChorusCore
+import PostgresNIO
 import SQLKit
 
 /// Sign-in sessions. Each is a device with a class; the bearer token is stored only as a hash.
@@ -61,28 +62,38 @@ public struct DeviceRepository: Sendable {
     }
 
     /// Finds the session behind a token hash, with its member and its current step-up.
+    /// Every authenticated request and socket makes this lookup: on PostgreSQL it is prepared
+    /// (`SessionLookup`), planning it cost three times running it.
     public func lookup(tokenHash: String) async throws -> Lookup {
-        try await db.read { sql in
-            guard let row = try await sql.raw("""
-                SELECT d.id, d.member_id, d.device_class, d.os, d.os_version, d.browser, d.ip, d.created_at,
-                    d.last_seen_at, d.revoked_at, d.revoke_reason, d.step_up_level, d.step_up_until,
-                    m.id AS m_id, m.email AS m_email, m.name AS m_name, m.role AS m_role, m.active AS m_active,
-                    m.created_at AS m_created_at, m.template_id AS m_template_id, m.totp_enabled_at AS m_totp_enabled_at,
-                    m.deactivated_at AS m_deactivated_at
-                FROM devices d JOIN members m ON m.id = d.member_id
-                WHERE d.token_hash = \(bind: tokenHash)
-                """).first() else { return .unknown }
-            if try row.decode(column: "revoked_at", as: Int64?.self) != nil {
-                return .revoked(reason: try row.decode(column: "revoke_reason", as: String?.self) ?? "session_ended")
+        let found: (any SQLRow)?
+        if db.dialect == .postgres {
+            found = try await db.preparedRows(SessionLookup(tokenHash: tokenHash)).first
+        } else {
+            found = try await db.read { sql in
+                try await sql.raw("\(unsafeRaw: Self.sessionSelect) WHERE d.token_hash = \(bind: tokenHash)").first()
             }
-            let member = try MemberRepository.decode(row, prefix: "m_")
-            if !member.active { return .revoked(reason: "member_deactivated") }
-            let until = try row.decode(column: "step_up_until", as: Int64?.self) ?? 0
-            let level = until > Clock.nowMillis()
-                ? StepUpLevel(rawValue: try row.decode(column: "step_up_level", as: Int.self)) ?? .none : .none
-            return .active(try Self.decode(row), member, stepUp: level)
         }
+        guard let row = found else { return .unknown }
+        if try row.decode(column: "revoked_at", as: Int64?.self) != nil {
+            return .revoked(reason: try row.decode(column: "revoke_reason", as: String?.self) ?? "session_ended")
+        }
+        let member = try MemberRepository.decode(row, prefix: "m_")
+        if !member.active { return .revoked(reason: "member_deactivated") }
+        let until = try row.decode(column: "step_up_until", as: Int64?.self) ?? 0
+        let level = until > Clock.nowMillis()
+            ? StepUpLevel(rawValue: try row.decode(column: "step_up_level", as: Int.self)) ?? .none : .none
+        return .active(try Self.decode(row), member, stepUp: level)
     }
+
+    /// A session with its member, before the WHERE.
+    static let sessionSelect = """
+        SELECT d.id, d.member_id, d.device_class, d.os, d.os_version, d.browser, d.ip, d.created_at,
+            d.last_seen_at, d.revoked_at, d.revoke_reason, d.step_up_level, d.step_up_until,
+            m.id AS m_id, m.email AS m_email, m.name AS m_name, m.role AS m_role, m.active AS m_active,
+            m.created_at AS m_created_at, m.template_id AS m_template_id, m.totp_enabled_at AS m_totp_enabled_at,
+            m.deactivated_at AS m_deactivated_at
+        FROM devices d JOIN members m ON m.id = d.member_id
+        """
 
     public func find(id: Int64) async throws -> DeviceRecord? {
         try await db.read { sql in
@@ -192,5 +203,18 @@ public struct DeviceRepository: Sendable {
             ip: try row.decode(column: "ip", as: String.self),
             createdAt: try row.decode(column: "created_at", as: Int64.self),
             lastSeenAt: try row.decode(column: "last_seen_at", as: Int64.self))
+    }
+}
+
+/// `DeviceRepository.lookup` on PostgreSQL, prepared once per connection.
+struct SessionLookup: PreparedRead {
+    static let sql = DeviceRepository.sessionSelect + " WHERE d.token_hash = $1"
+    static let bindingDataTypes: [PostgresDataType] = [.text]
+    var tokenHash: String
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        bindings.append(tokenHash)
+        return bindings
     }
 }

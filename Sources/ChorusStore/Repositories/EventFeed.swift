@@ -74,11 +74,10 @@ public struct EventFeed: Sendable {
 
 /// PostgreSQL's page of the event log as a named prepared statement (parsed and planned once
 /// per connection; `upTo` NULL for no upper bound).
-struct EventPage: PostgresPreparedStatement {
+struct EventPage: PreparedRead {
     static let sql = EventFeed.pageSelect(messageID: "(e.payload::jsonb ->> 'messageId')::bigint")
         + " WHERE e.id > $1 AND ($2::bigint IS NULL OR e.id <= $2) ORDER BY e.id LIMIT $3"
     static let bindingDataTypes: [PostgresDataType] = [.int8, .int8, .int8]
-    typealias Row = PostgresRow
 
     var after: Int64
     var upTo: Int64?
@@ -91,6 +90,4 @@ struct EventPage: PostgresPreparedStatement {
         bindings.append(limit)
         return bindings
     }
-
-    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
 }

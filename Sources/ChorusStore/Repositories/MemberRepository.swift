@@ -1,5 +1,6 @@
 import Foundation
 import ChorusCore
+import PostgresNIO
 import SQLKit
 
 /// Team members. Password hashes are produced by the caller (bcrypt lives in the server).
@@ -91,15 +92,25 @@ public struct MemberRepository: Sendable {
     // MARK: rights
 
     /// Everything that shapes a member's rights: their template's adjustments and their overrides.
+    /// Every authenticated request reads these (the actor's rights): on PostgreSQL the template's
+    /// read is prepared (`MemberTemplateRead`), planning it cost seven times running it.
     public func adjustments(memberID: Int64) async throws -> (template: PermissionAdjustments?, overrides: [Permission: Bool]) {
-        try await db.read { sql in
-            let template = try await sql.raw("""
-                SELECT t.grants, t.revokes, t.send_window FROM members m JOIN permission_templates t ON t.id = m.template_id
-                WHERE m.id = \(bind: memberID)
-                """).first().map(PermissionTemplateRepository.adjustments)
+        if db.dialect == .postgres {
+            let template = try await db.preparedRows(MemberTemplateRead(memberID: memberID)).first
+                .map(PermissionTemplateRepository.adjustments)
+            return (template, try await db.read { sql in try await Self.overrides(memberID: memberID, sql) })
+        }
+        return try await db.read { sql in
+            let template = try await sql.raw("\(unsafeRaw: Self.templateSelect) WHERE m.id = \(bind: memberID)").first()
+                .map(PermissionTemplateRepository.adjustments)
             return (template, try await Self.overrides(memberID: memberID, sql))
         }
     }
+
+    /// A member's permission template, before the WHERE.
+    static let templateSelect = """
+        SELECT t.grants, t.revokes, t.send_window FROM members m JOIN permission_templates t ON t.id = m.template_id
+        """
 
     /// The rights in force for a member, as the decision sees them.
     public func permissions(memberID: Int64, role: Role) async throws -> Set<Permission> {
@@ -217,5 +228,18 @@ public struct MemberRepository: Sendable {
             templateId: try row.decode(column: prefix + "template_id", as: Int64?.self),
             twoFactorEnabled: try row.decode(column: prefix + "totp_enabled_at", as: Int64?.self) != nil,
             deactivatedAt: try row.decode(column: prefix + "deactivated_at", as: Int64?.self))
+    }
+}
+
+/// `MemberRepository.adjustments`' template on PostgreSQL, prepared once per connection.
+struct MemberTemplateRead: PreparedRead {
+    static let sql = MemberRepository.templateSelect + " WHERE m.id = $1"
+    static let bindingDataTypes: [PostgresDataType] = [.int8]
+    var memberID: Int64
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        bindings.append(memberID)
+        return bindings
     }
 }

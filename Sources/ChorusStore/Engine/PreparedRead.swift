@@ -1,0 +1,12 @@
+import PostgresNIO
+
+/// A read that PostgreSQL parses and plans once per connection instead of on every call: a
+/// named prepared statement (PostgresNIO prepares it on a connection's first use and names it by
+/// its type). For reads made on every request or many times a second, whose planning cost
+/// PostgreSQL more than running them (`bench/pg-statements`, BENCHMARKS.md). Run with
+/// `Database.preparedRows`; on SQLite the repository runs the same SELECT through SQLKit.
+protocol PreparedRead: PostgresPreparedStatement where Row == PostgresRow {}
+
+extension PreparedRead {
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+}
