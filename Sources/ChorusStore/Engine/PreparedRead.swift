@@ -10,3 +10,19 @@ protocol PreparedRead: PostgresPreparedStatement where Row == PostgresRow {}
 extension PreparedRead {
     func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
 }
+
+/// A prepared read of the rows matching one value, `$1` in its SQL.
+protocol PreparedLookup: PreparedRead {
+    associatedtype Key: PostgresEncodable & Sendable
+    var key: Key { get }
+}
+
+extension PreparedLookup {
+    static var bindingDataTypes: [PostgresDataType] { [Key.psqlType] }
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        try bindings.append(key)
+        return bindings
+    }
+}

@@ -67,7 +67,7 @@ public struct DeviceRepository: Sendable {
     public func lookup(tokenHash: String) async throws -> Lookup {
         let found: (any SQLRow)?
         if db.dialect == .postgres {
-            found = try await db.preparedRows(SessionLookup(tokenHash: tokenHash)).first
+            found = try await db.preparedRows(SessionLookup(key: tokenHash)).first
         } else {
             found = try await db.read { sql in
                 try await sql.raw("\(unsafeRaw: Self.sessionSelect) WHERE d.token_hash = \(bind: tokenHash)").first()
@@ -206,15 +206,8 @@ public struct DeviceRepository: Sendable {
     }
 }
 
-/// `DeviceRepository.lookup` on PostgreSQL, prepared once per connection.
-struct SessionLookup: PreparedRead {
+/// `DeviceRepository.lookup` on PostgreSQL, prepared once per connection; keyed by the token's hash.
+struct SessionLookup: PreparedLookup {
     static let sql = DeviceRepository.sessionSelect + " WHERE d.token_hash = $1"
-    static let bindingDataTypes: [PostgresDataType] = [.text]
-    var tokenHash: String
-
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings()
-        bindings.append(tokenHash)
-        return bindings
-    }
+    var key: String
 }

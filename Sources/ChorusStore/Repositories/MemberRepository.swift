@@ -96,7 +96,7 @@ public struct MemberRepository: Sendable {
     /// read is prepared (`MemberTemplateRead`), planning it cost seven times running it.
     public func adjustments(memberID: Int64) async throws -> (template: PermissionAdjustments?, overrides: [Permission: Bool]) {
         if db.dialect == .postgres {
-            let template = try await db.preparedRows(MemberTemplateRead(memberID: memberID)).first
+            let template = try await db.preparedRows(MemberTemplateRead(key: memberID)).first
                 .map(PermissionTemplateRepository.adjustments)
             return (template, try await db.read { sql in try await Self.overrides(memberID: memberID, sql) })
         }
@@ -231,15 +231,8 @@ public struct MemberRepository: Sendable {
     }
 }
 
-/// `MemberRepository.adjustments`' template on PostgreSQL, prepared once per connection.
-struct MemberTemplateRead: PreparedRead {
+/// `MemberRepository.adjustments`' template on PostgreSQL, prepared once per connection; keyed by the member's id.
+struct MemberTemplateRead: PreparedLookup {
     static let sql = MemberRepository.templateSelect + " WHERE m.id = $1"
-    static let bindingDataTypes: [PostgresDataType] = [.int8]
-    var memberID: Int64
-
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings()
-        bindings.append(memberID)
-        return bindings
-    }
+    var key: Int64
 }
