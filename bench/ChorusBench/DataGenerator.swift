@@ -106,8 +106,9 @@ struct DataGenerator {
             // not the load's aftermath: VACUUM, or autovacuum would pass over the 2,000,000 new
             // messages (and their search index) during the measurements, at a moment set by its
             // one-minute nap; a CHECKPOINT, or the one the load's WAL started would still be
-            // writing, spread over minutes. Both were seen overlapping the fan-out (BENCHMARKS.md,
-            // session 11). Later checkpoints and autovacuums come as they would in service.
+            // writing, spread over minutes. Both were seen during the list, search and fan-out
+            // measurements (BENCHMARKS.md, session 11). Later checkpoints and autovacuums come as
+            // they would in service.
             try await db.read { sql in
                 try await sql.raw("VACUUM (ANALYZE)").run()
                 try await sql.raw("CHECKPOINT").run()

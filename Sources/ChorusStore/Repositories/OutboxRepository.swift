@@ -90,8 +90,8 @@ public struct OutboxRepository: Sendable {
     public func claimDue(limit: Int, now: Int64 = Clock.nowMillis()) async throws -> [Job] {
         // Most calls find nothing (an idle sender looks five times a second): look on a read
         // connection first, so that an empty look never takes the writer. On PostgreSQL the
-        // claim's transaction holds the writer lock over three round trips, and webhook commits
-        // waited behind it (BENCHMARKS.md, session 11).
+        // claim's transaction holds the writer lock from its second statement to its COMMIT,
+        // and webhook commits waited behind it (BENCHMARKS.md, session 11).
         guard try await anyDue(now: now) else { return [] }
         return try await db.transaction { sql in
             let lock: SQLQueryString = db.dialect == .postgres ? "FOR UPDATE OF m SKIP LOCKED" : ""
