@@ -243,13 +243,16 @@ struct StoreTests {
             let (outbox, queued) = try await queuedReply(db)
             _ = try await outbox.claimDue(limit: 10)          // the reply is now `sending`
             // A write transaction holds the writer (a webhook group, say) for a second.
+            let holding = Locked(false)
             let writing = Task {
                 try await db.transaction { sql in
                     try await sql.raw("UPDATE messages SET updated_at = updated_at WHERE id = \(bind: queued.id)").run()
+                    holding.withLock { $0 = true }
                     try await Task.sleep(for: .seconds(1))
                 }
             }
-            try await Task.sleep(for: .milliseconds(100))
+            // Only once the writer is held can the claim show it does not wait for it.
+            while !holding.value { try await Task.sleep(for: .milliseconds(5)) }
             let started = ContinuousClock.now
             #expect(try await outbox.claimDue(limit: 10).isEmpty)
             #expect(started.duration(to: .now) < .milliseconds(500), "an empty claim waited for the writer")

@@ -1,4 +1,5 @@
 import PostgresNIO
+import SQLKit
 
 /// A read that PostgreSQL parses and plans once per connection instead of on every call: a
 /// named prepared statement (PostgresNIO prepares it on a connection's first use and names it by
@@ -24,5 +25,14 @@ extension PreparedLookup {
         var bindings = PostgresBindings()
         try bindings.append(key)
         return bindings
+    }
+}
+
+extension Database {
+    /// The rows of a read: on PostgreSQL the prepared `statement`, on SQLite `sqlite` (the same
+    /// SELECT, bound through SQLKit) on a reader connection.
+    func rows<Statement: PreparedRead>(_ statement: Statement, sqlite: SQLQueryString) async throws -> [any SQLRow] {
+        if dialect == .postgres { return try await preparedRows(statement) }
+        return try await read { sql in try await sql.raw(sqlite).all() }
     }
 }

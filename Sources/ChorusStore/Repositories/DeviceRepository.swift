@@ -65,15 +65,9 @@ public struct DeviceRepository: Sendable {
     /// Every authenticated request and socket makes this lookup: on PostgreSQL it is prepared
     /// (`SessionLookup`), planning it cost three times running it.
     public func lookup(tokenHash: String) async throws -> Lookup {
-        let found: (any SQLRow)?
-        if db.dialect == .postgres {
-            found = try await db.preparedRows(SessionLookup(key: tokenHash)).first
-        } else {
-            found = try await db.read { sql in
-                try await sql.raw("\(unsafeRaw: Self.sessionSelect) WHERE d.token_hash = \(bind: tokenHash)").first()
-            }
-        }
-        guard let row = found else { return .unknown }
+        guard let row = try await db.rows(SessionLookup(key: tokenHash),
+                                          sqlite: "\(unsafeRaw: Self.sessionSelect) WHERE d.token_hash = \(bind: tokenHash)").first
+        else { return .unknown }
         if try row.decode(column: "revoked_at", as: Int64?.self) != nil {
             return .revoked(reason: try row.decode(column: "revoke_reason", as: String?.self) ?? "session_ended")
         }

@@ -35,19 +35,12 @@ public struct EventFeed: Sendable {
     /// (`EventPage`): the pump reads a page up to ~200 times a second, and planning it each
     /// time cost PostgreSQL three times its execution (pg_stat_statements, BENCHMARKS.md).
     public func events(after: Int64, upTo: Int64? = nil, limit: Int = 500) async throws -> [FeedEvent] {
-        let rows: [any SQLRow]
-        if db.dialect == .postgres {
-            rows = try await db.preparedRows(EventPage(after: after, upTo: upTo, limit: Int64(limit)))
-        } else {
-            rows = try await db.read { sql in
-                var bound: SQLQueryString = ""
-                if let upTo { bound = "AND e.id <= \(bind: upTo)" }
-                return try await sql.raw("""
-                    \(unsafeRaw: Self.pageSelect(messageID: "json_extract(e.payload, '$.messageId')"))
-                    WHERE e.id > \(bind: after) \(bound) ORDER BY e.id LIMIT \(literal: limit)
-                    """).all()
-            }
-        }
+        var bound: SQLQueryString = ""
+        if let upTo { bound = "AND e.id <= \(bind: upTo)" }
+        let rows = try await db.rows(EventPage(after: after, upTo: upTo, limit: Int64(limit)), sqlite: """
+            \(unsafeRaw: Self.pageSelect(messageID: "json_extract(e.payload, '$.messageId')"))
+            WHERE e.id > \(bind: after) \(bound) ORDER BY e.id LIMIT \(literal: limit)
+            """)
         return try rows.map { row in
             FeedEvent(id: try row.decode(column: "event_id", as: Int64.self), at: try row.decode(column: "event_at", as: Int64.self),
                       kind: try row.decode(column: "event_kind", as: String.self),

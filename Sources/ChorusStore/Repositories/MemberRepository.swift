@@ -95,16 +95,10 @@ public struct MemberRepository: Sendable {
     /// Every authenticated request reads these (the actor's rights): on PostgreSQL the template's
     /// read is prepared (`MemberTemplateRead`), planning it cost seven times running it.
     public func adjustments(memberID: Int64) async throws -> (template: PermissionAdjustments?, overrides: [Permission: Bool]) {
-        if db.dialect == .postgres {
-            let template = try await db.preparedRows(MemberTemplateRead(key: memberID)).first
-                .map(PermissionTemplateRepository.adjustments)
-            return (template, try await db.read { sql in try await Self.overrides(memberID: memberID, sql) })
-        }
-        return try await db.read { sql in
-            let template = try await sql.raw("\(unsafeRaw: Self.templateSelect) WHERE m.id = \(bind: memberID)").first()
-                .map(PermissionTemplateRepository.adjustments)
-            return (template, try await Self.overrides(memberID: memberID, sql))
-        }
+        let template = try await db.rows(MemberTemplateRead(key: memberID),
+                                         sqlite: "\(unsafeRaw: Self.templateSelect) WHERE m.id = \(bind: memberID)").first
+            .map(PermissionTemplateRepository.adjustments)
+        return (template, try await db.read { sql in try await Self.overrides(memberID: memberID, sql) })
     }
 
     /// A member's permission template, before the WHERE.
