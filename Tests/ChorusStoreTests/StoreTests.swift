@@ -115,6 +115,35 @@ struct StoreTests {
         }
     }
 
+    @Test("PostgreSQL: the search index's pending list stays small, so no insert merges a large one (migration 9)",
+          .enabled(if: TestDatabase.engineName == "postgres"))
+    func searchPendingListSmall() async throws {
+        try await TestDatabase.with { db in
+            _ = try await ChannelRepository(db).add(Fixtures.channel())
+            let ingest = IngestRepository(db)
+            // ~2,000 messages of chat-like text leave ~40 pages pending at the default 4 MB
+            // limit; at 64 kB no more than 8 (8 kB pages) can be pending.
+            for chunk in 0..<20 {
+                _ = try await ingest.store(Fixtures.batch((0..<100).map { n in
+                    let i = chunk * 100 + n
+                    return Fixtures.inbound("wamid.gin.\(i)", from: "1555\(i % 300)",
+                                            text: "order \(i) thanks for parcel p\(i * 7) arriving w\(i % 97) near street s\(i % 13)")
+                }))
+            }
+            let pending = try await db.transaction { sql in
+                try await sql.raw("SELECT gin_clean_pending_list('messages_search'::regclass) AS pages").first()!
+                    .decode(column: "pages", as: Int64.self)
+            }
+            #expect(pending <= 8, "pages pending: \(pending)")
+            // The index still finds what was stored.
+            let found = try await db.read { sql in
+                try await sql.raw("SELECT count(*) AS n FROM messages WHERE search @@ to_tsquery('simple', 'p700')").first()!
+                    .decode(column: "n", as: Int64.self)
+            }
+            #expect(found == 1)
+        }
+    }
+
     @Test("a member's email is unique, whatever its case")
     func uniqueEmail() async throws {
         try await TestDatabase.with { db in

@@ -19,7 +19,11 @@ struct Samples {
 }
 
 func milliseconds(since start: ContinuousClock.Instant) -> Double {
-    let d = ContinuousClock.now - start
+    milliseconds(from: start, to: .now)
+}
+
+func milliseconds(from start: ContinuousClock.Instant, to end: ContinuousClock.Instant) -> Double {
+    let d = end - start
     return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
 }
 
