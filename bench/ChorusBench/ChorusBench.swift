@@ -142,18 +142,20 @@ struct InboxBench {
         let sent = Locked<[String: Sent]>([:])
         let acks = Locked<[(Double, Double)]>([])
         let senders = 50
-        let began = ContinuousClock.now
+        // Timed on each connection's event loop: from the request's write to its answer's last
+        // byte (WebhookSender says why). All connected before the schedule starts.
+        var connections: [WebhookSender] = []
+        for _ in 0..<senders { connections.append(try await WebhookSender.connect(host: "127.0.0.1", port: port)) }
+        defer { for sender in connections { sender.close() } }
+        // One evenly spaced schedule, dealt round the senders: webhook n is due at n / rate s
+        // (in bursts of one per sender instead, 50 arrived together every 50 ms).
+        let began = ContinuousClock.now + .milliseconds(10)
+        let interval = 1_000_000 / rate   // µs
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for worker in 0..<senders {
+            for (worker, sender) in connections.enumerated() {
                 group.addTask {
-                    // Timed on the connection's event loop: from the request's write to its
-                    // answer's last byte (WebhookSender says why).
-                    let sender = try await WebhookSender.connect(host: "127.0.0.1", port: port)
-                    defer { sender.close() }
-                    let perWorker = rate / senders
-                    let start = ContinuousClock.now
-                    for i in 0..<(perWorker * seconds) {
-                        let due = start + .milliseconds(i * 1000 / perWorker)
+                    for i in 0..<(rate / senders * seconds) {
+                        let due = began + .microseconds((i * senders + worker) * interval)
                         if due > .now { try await Task.sleep(until: due) }
                         let wamid = "wamid.\(tag).\(worker).\(i)"
                         let waID = "49170\(String(format: "%07d", Int.random(in: 0..<options.conversations)))"
