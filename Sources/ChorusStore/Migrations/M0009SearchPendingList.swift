@@ -1,10 +1,11 @@
 /// PostgreSQL's full-text (GIN) indexes keep new entries in a pending list and merge it into the
 /// index when it passes `gin_pending_list_limit` (4 MB by default) — inside the insert that
 /// passes it, which on the ingest path holds the writer lock: every webhook waited behind a
-/// merge of 0.2–0.6 s, about twice a minute at 1,000 messages/s (`bench/pg-gin-pending`,
-/// BENCHMARKS.md). At the smallest limit (64 kB) each merge is small, and inserts cost what
-/// they did on average; with the list off every insert paid for its words in the index.
-/// The lists already pending are merged here, once. SQLite's FTS5 merges in small steps itself.
+/// merge of up to 0.6 s, about twice a minute at 1,000 messages/s (`bench/pg-gin-pending`,
+/// BENCHMARKS.md). At the smallest limit (64 kB) each merge is small and the median commit
+/// costs what it did; with the list off (`fastupdate = off`) the median commit doubled.
+/// The lists already pending are merged here, once. (SQLite's FTS5 merges its segments a
+/// bounded amount per transaction, its automerge, so it has no such pause.)
 let m0009SearchPendingList = Migration(version: 9, name: "small pending lists for the search indexes", sql: "",
                                        postgresOnly: """
 ALTER INDEX messages_search SET (gin_pending_list_limit = 64);
