@@ -136,7 +136,7 @@ struct InboxBench {
     /// in flight (coordinated omission); timed from their due time, in every webhook it held
     /// up, as Meta's deliveries would be. 50 senders, 20 webhooks a second each, keep to the
     /// schedule while answers take under 50 ms (with session 11's 10, answers of 19 ms under
-    /// the fan-out on a slow machine held the rate near 500/s).
+    /// the fan-out on a slow machine held the rate near 420/s).
     func sendWebhooks(port: Int, rate: Int, seconds: Int, tag: String) async throws
         -> (sent: [String: Sent], acks: [Double], acksFromDue: [Double], sentPerSecond: Double) {
         let sent = Locked<[String: Sent]>([:])
