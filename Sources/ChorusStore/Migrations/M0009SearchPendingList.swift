@@ -5,7 +5,7 @@
 /// BENCHMARKS.md). At the smallest limit (64 kB) each merge is small and the median commit
 /// costs what it did; with the list off (`fastupdate = off`) the median commit doubled.
 /// The lists already pending are merged here, once. (SQLite's FTS5 merges its segments a
-/// bounded amount per transaction, its automerge, so it has no such pause.)
+/// bounded amount per transaction, its automerge: no such pause, `bench/sqlite_fts_tail.py`.)
 let m0009SearchPendingList = Migration(version: 9, name: "small pending lists for the search indexes", sql: "",
                                        postgresOnly: """
 ALTER INDEX messages_search SET (gin_pending_list_limit = 64);
