@@ -115,6 +115,32 @@ struct StoreTests {
         }
     }
 
+    @Test("a conversation without a team is not in the team index, and no index keeps contacts' names (migration 10)")
+    func leanerIndexes() async throws {
+        try await TestDatabase.with { db in
+            let definitions: [String: String] = try await db.read { sql in
+                let rows = try await sql.raw(TestDatabase.engineName == "postgres"
+                    ? "SELECT indexname AS name, indexdef AS definition FROM pg_indexes WHERE tablename IN ('conversations', 'contacts')"
+                    : "SELECT name, sql AS definition FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('conversations', 'contacts') AND sql IS NOT NULL").all()
+                return Dictionary(uniqueKeysWithValues: try rows.map {
+                    (try $0.decode(column: "name", as: String.self), try $0.decode(column: "definition", as: String.self))
+                })
+            }
+            #expect(definitions["contacts_name"] == nil)
+            let team = try #require(definitions["conversations_team"])
+            #expect(team.lowercased().contains("where") && team.lowercased().contains("team_id is not null"), "\(team)")
+            guard TestDatabase.engineName == "sqlite" else { return }
+            // The team filter still reads it: the list's own query shape, which implies team_id IS NOT NULL.
+            let plan = try await db.read { sql in
+                try await sql.raw("""
+                    EXPLAIN QUERY PLAN SELECT c.id FROM conversations c WHERE 1 = 1 AND c.team_id = 7
+                    ORDER BY c.last_message_at DESC, c.id DESC LIMIT 51
+                    """).all().map { try $0.decode(column: "detail", as: String.self) }
+            }
+            #expect(plan.contains { $0.contains("INDEX conversations_team") }, "plan: \(plan)")
+        }
+    }
+
     @Test("PostgreSQL: the search index's pending list stays small, so no insert merges a large one (migration 9)",
           .enabled(if: TestDatabase.engineName == "postgres"))
     func searchPendingListSmall() async throws {

@@ -17,6 +17,11 @@ struct DataGenerator {
                         "warranty", "discount", "voucher", "size", "colour", "broken", "late", "thanks", "hello", "price",
                         "shipping", "exchange", "receipt", "account", "password", "store", "opening", "hours", "coffee", "machine"]
 
+    /// Customer `i`'s WhatsApp number and profile name, as generated here and as the fan-out's
+    /// webhooks send them (Meta sends the customer's current profile name with every message).
+    static func contactWaID(_ i: Int) -> String { "49170\(String(format: "%07d", i))" }
+    static func contactName(_ i: Int) -> String { "Customer \(i) \(words[i % words.count].capitalized)" }
+
     func run(log: (String) -> Void) async throws {
         let now = Clock.nowMillis()
         var random = SystemRandomNumberGenerator()
@@ -25,7 +30,7 @@ struct DataGenerator {
             let end = min(start + contactBatch, conversations)
             try await db.transaction { sql in
                 let contacts: [SQLQueryString] = (start..<end).map { i in
-                    "(\(bind: channelID), \(bind: "49170\(String(format: "%07d", i))"), \(bind: "Customer \(i) \(Self.words[i % Self.words.count].capitalized)"), \(bind: now), \(bind: now))"
+                    "(\(bind: channelID), \(bind: Self.contactWaID(i)), \(bind: Self.contactName(i)), \(bind: now), \(bind: now))"
                 }
                 try await sql.raw("INSERT INTO contacts (channel_id, wa_id, name, created_at, updated_at) VALUES \(SQLList(contacts))").run()
             }
