@@ -17,7 +17,8 @@ import NIOCore
 ///   chorus-bench inbox [--quick] [--postgres URL] [--results bench/results.json] [--fanout-seconds N]
 ///                      [--keep-data DIR]   (SQLite: the generated database is copied to DIR before
 ///                                           the server starts, for bench/webhook_rate.py and
-///                                           bench/sqlite_pages_per_message.py)
+///                                           bench/sqlite_pages_per_message.py; PostgreSQL: the
+///                                           run's database is not dropped, its URL printed)
 @main
 struct ChorusBench {
     static func main() async throws {
@@ -76,7 +77,8 @@ struct InboxBench {
             await database.drop()
             throw error
         }
-        await database.drop()
+        // --keep-data on PostgreSQL: the database stays on the server, for another look.
+        if options.keepData != nil { log("  data kept in \(database.url)") } else { await database.drop() }
     }
 
     func run(postgresURL: String?) async throws {
