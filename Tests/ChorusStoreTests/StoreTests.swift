@@ -1,3 +1,4 @@
+import Foundation
 import ChorusCore
 @testable import ChorusStore
 import ChorusTestSupport
@@ -138,6 +139,38 @@ struct StoreTests {
                     """).all().map { try $0.decode(column: "detail", as: String.self) }
             }
             #expect(plan.contains { $0.contains("INDEX conversations_team") }, "plan: \(plan)")
+        }
+    }
+
+    @Test("PostgreSQL: reads decode rows straight from their cells, and leave other types and NULL binds to PostgresKit",
+          .enabled(if: TestDatabase.engineName == "postgres"))
+    func postgresFastRows() async throws {
+        try await TestDatabase.with { db in
+            try await db.read { sql in
+                let row = try #require(try await sql.raw("""
+                    SELECT \(bind: Int64(7)) AS i64, \(bind: 8) AS i, \(bind: "text") AS s, \(bind: true) AS b, \(bind: 1.5) AS d,
+                        CAST(NULL AS BIGINT) AS ni, CAST(NULL AS TEXT) AS ns, CAST(3 AS INTEGER) AS small, now() AS at
+                    """).first())
+                #expect(row is PostgresFastRow)
+                #expect(try row.decode(column: "i64", as: Int64.self) == 7)
+                #expect(try row.decode(column: "i", as: Int.self) == 8)
+                #expect(try row.decode(column: "s", as: String.self) == "text")
+                #expect(try row.decode(column: "s", as: String?.self) == "text")
+                #expect(try row.decode(column: "b", as: Bool.self) == true)
+                #expect(try row.decode(column: "d", as: Double.self) == 1.5)
+                #expect(try row.decode(column: "ni", as: Int64?.self) == nil)
+                #expect(try row.decode(column: "ns", as: String?.self) == nil)
+                #expect(try row.decodeNil(column: "ni") && !(try row.decodeNil(column: "i64")))
+                #expect(try row.decode(column: "small", as: Int.self) == 3)
+                // Another type, and a column that is not there: as PostgresKit decodes them.
+                #expect(abs(try row.decode(column: "at", as: Date.self).timeIntervalSinceNow) < 600)
+                #expect(throws: (any Error).self) { try row.decode(column: "missing", as: Int.self) }
+                #expect(throws: (any Error).self) { try row.decode(column: "ni", as: Int64.self) }
+                // A NULL bind: the query goes through PostgresKit, which names the NULL's type.
+                let fallback = try #require(try await sql.raw("SELECT COALESCE(\(bind: String?.none), 'none') AS v").first())
+                #expect(!(fallback is PostgresFastRow))
+                #expect(try fallback.decode(column: "v", as: String.self) == "none")
+            }
         }
     }
 

@@ -82,7 +82,7 @@ public final class Database: Sendable {
             }
         case .postgres(let client):
             do {
-                return try await client.withConnection(isolation: isolation) { try await body($0.sql(queryLogLevel: nil)) }
+                return try await client.withConnection(isolation: isolation) { try await body(PostgresReadDatabase($0)) }
             } catch {
                 throw translate(error)
             }
@@ -180,7 +180,7 @@ public final class Database: Sendable {
         guard case .postgres(let client) = backend else { preconditionFailure("prepared statements are PostgreSQL's") }
         do {
             var rows: [any SQLRow] = []
-            for try await row in try await client.execute(statement) { rows.append(row.sql()) }
+            for try await row in try await client.execute(statement) { rows.append(PostgresFastRow(row)) }
             return rows
         } catch {
             throw translate(error)
