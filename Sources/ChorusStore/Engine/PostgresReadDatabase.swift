@@ -38,8 +38,8 @@ struct PostgresReadDatabase: SQLDatabase {
     }
 
     /// The binds as PostgresKit would send them (Int and Int64 as int8, String as text, Bool,
-    /// Double as float8), or nil when one is of another type or NULL: a NULL's type would then
-    /// be left for PostgreSQL to infer, where PostgresKit names it.
+    /// Double as float8), or nil when one is of another type or an Optional: a NULL's type
+    /// would be left for PostgreSQL to infer, where PostgresKit names it (reads seldom bind one).
     static func bindings(_ values: [any Encodable & Sendable]) -> PostgresBindings? {
         var bindings = PostgresBindings(capacity: values.count)
         for value in values {
@@ -57,7 +57,7 @@ struct PostgresReadDatabase: SQLDatabase {
     }
 }
 
-/// Optional binds, told apart from the values they wrap (a cast looks through an Optional).
+/// Optional binds, told apart from the values they wrap (a cast would look through one).
 private protocol OptionalBind {}
 extension Optional: OptionalBind {}
 
