@@ -10,6 +10,9 @@ this is what a message costs the disk.
   chorus-bench inbox --keep-data /work/bench-data     # once: the full run's data, kept
   python3 bench/sqlite_pages_per_message.py /work/bench-data/chorus.sqlite
 
+The statements mirror `IngestRepository.storeMessages` (IngestRepository+Messages.swift) in
+their effect on rows and indexes; a change there that writes other rows belongs here too.
+
 Variants: as the schema is now; with the customers renamed by every message (the fan-out bench
 before session 13); with migration 10's indexes put back as they were before it.
 """

@@ -7,24 +7,14 @@ without regenerating the data, so server builds or settings can be compared on o
 
   chorus-bench inbox --keep-data DIR, then `chorus serve` on a copy of DIR/chorus.sqlite, then:
   python3 bench/webhook_rate.py PORT [--rate 1000] [--seconds 30] [--secret S] [--phone P]
-      [--customers 100000] [--tag T]
+      --db DIR/chorus.sqlite [--names stored|bench] [--tag T]
 """
-import argparse, asyncio, hashlib, hmac, json, random, statistics, time
+import argparse, asyncio, hashlib, hmac, json, random, sqlite3, statistics, time
 
 
 def percentile(values, p):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else float("nan")
-
-
-WORDS = ["order", "delivery", "refund", "parcel", "invoice", "blender", "address", "payment", "tracking", "return",
-         "warranty", "discount", "voucher", "size", "colour", "broken", "late", "thanks", "hello", "price",
-         "shipping", "exchange", "receipt", "account", "password", "store", "opening", "hours", "coffee", "machine"]
-
-
-def stored_name(i):
-    """The profile name chorus-bench's data generator gave customer i (DataGenerator.contactName)."""
-    return f"Customer {i} {WORDS[i % len(WORDS)].capitalize()}"
 
 
 def webhook(wamid, wa_id, phone, name):
@@ -45,9 +35,8 @@ async def sender(worker, senders, args, began, interval, results):
         if delay > 0:
             await asyncio.sleep(delay)
         wamid = f"wamid.{args.tag}.{worker}.{i}"
-        customer = random.randrange(args.customers)
-        wa_id = "49170%07d" % customer
-        name = stored_name(customer) if args.names == "stored" else "Bench"
+        wa_id, name = random.choice(args.contacts)
+        name = name if args.names == "stored" else "Bench"
         body = json.dumps(webhook(wamid, wa_id, args.phone, name), separators=(",", ":")).encode()
         signature = "sha256=" + hmac.new(args.secret.encode(), body, hashlib.sha256).hexdigest()
         request = (f"POST /webhooks/whatsapp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
@@ -75,11 +64,16 @@ async def main():
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--secret", default="bench-inbox-secret")
     parser.add_argument("--phone", default="910000001")
-    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--db", required=True,
+                        help="the kept database the server runs on a copy of (DIR/chorus.sqlite): its customers are read from it")
     parser.add_argument("--names", choices=["stored", "bench"], default="stored",
                         help="the customers' profile names as stored (as Meta sends them), or 'Bench' for all (a rename per message)")
     parser.add_argument("--tag", default=f"rate{int(time.time())}")
     args = parser.parse_args()
+    # The customers as stored, read from the data itself rather than rebuilt from how
+    # chorus-bench generates them.
+    with sqlite3.connect(f"file:{args.db}?mode=ro", uri=True) as db:
+        args.contacts = db.execute("SELECT wa_id, name FROM contacts WHERE wa_id IS NOT NULL").fetchall()
     senders, results = 50, []
     began = time.monotonic() + 0.2
     interval = 1 / args.rate
