@@ -231,8 +231,23 @@ struct MessageJSONTests {
             #expect(try JSONValue.parse(direct.utf8) == codable)
             #expect(direct == codable.serialized)
         }
-        let line = MessageJSON.batchLine([try JSONDecoder().decode(MessageRecord.self, from: Data(bare.utf8))])
+        let line = SyncBatchLine.make("messages", [try JSONDecoder().decode(MessageRecord.self, from: Data(bare.utf8))],
+                                      bytesPerItem: 400, MessageJSON.write)
         #expect(line.hasSuffix("\n"))
-        #expect(try JSONValue.parse(line.dropLast().utf8)["items"]?.array?.count == 1)
+        let parsed = try JSONValue.parse(line.dropLast().utf8)
+        #expect(parsed["items"]?.array?.count == 1 && parsed["type"] == .string("messages"))
+    }
+
+    @Test("the sync stream's conversation writer produces the same JSON as the API's Codable form, keys sorted")
+    func conversationSameAsCodable() throws {
+        let full = #"{"id":9,"channelId":1,"status":"snoozed","assigneeId":4,"teamId":2,"contact":{"id":5,"waId":"4917","userId":"DE.1","name":"Ana \"Q\" Ölz","username":"ana"},"lastMessageAt":1700000000000,"lastInboundAt":1699999999000,"lastMessagePreview":"Line\nbreak 👋","version":12,"snoozedUntil":1700000100000,"windowOpenUntil":1700086399000,"unread":false,"labelIds":[3,1]}"#
+        let bare = #"{"id":10,"channelId":1,"status":"open","contact":{"id":6},"lastMessageAt":1,"lastMessagePreview":"","version":1,"labelIds":[]}"#
+        for json in [full, bare] {
+            let conversation = try JSONDecoder().decode(ConversationSummary.self, from: Data(json.utf8))
+            let direct = ConversationJSON.text(conversation)
+            let codable = try JSONValue.parse(JSONBody.encoder.encode(conversation))
+            #expect(try JSONValue.parse(direct.utf8) == codable)
+            #expect(direct == codable.serialized)
+        }
     }
 }

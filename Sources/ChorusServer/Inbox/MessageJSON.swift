@@ -44,16 +44,22 @@ enum MessageJSON {
         write(m, to: &out)
         return out
     }
+}
 
-    /// One NDJSON line `{"items":[…],"type":"messages"}` followed by a newline.
-    static func batchLine(_ messages: [MessageRecord]) -> String {
+/// One line of the sync stream, `{"items":[…],"type":"TYPE"}` and a newline, its items written by
+/// a direct writer (`MessageJSON`, `ConversationJSON`).
+enum SyncBatchLine {
+    static func make<Item>(_ type: String, _ items: [Item], bytesPerItem: Int,
+                           _ write: (Item, inout String) -> Void) -> String {
         var out = #"{"items":["#
-        out.reserveCapacity(messages.count * 400)
-        for (index, message) in messages.enumerated() {
+        out.reserveCapacity(items.count * bytesPerItem)
+        for (index, item) in items.enumerated() {
             if index > 0 { out += "," }
-            write(message, to: &out)
+            write(item, &out)
         }
-        out += "],\"type\":\"messages\"}\n"
+        out += #"],"type":"#
+        JSONValue.writeString(type, to: &out)
+        out += "}\n"
         return out
     }
 }

@@ -30,14 +30,13 @@ struct SyncController {
                 try await writer.write(ByteBuffer(bytes: data))
             }
             struct Start: Encodable { var type = "start"; var conversations: Int; var messages: Int; var lastEventId: Int64; var since: Int64 }
-            struct Batch<Item: Encodable>: Encodable { var type: String; var items: [Item] }
             struct Progress: Encodable { var type: String; var messages: Int; var total: Int }
             try await line(Start(conversations: totals.conversations, messages: totals.messages, lastEventId: lastEventID, since: since))
             var after: Int64 = 0
             while true {
                 let page = try await sync.conversations(scope: scope, since: since, afterID: after, limit: 500)
                 guard let last = page.last else { break }
-                try await line(Batch(type: "conversations", items: page))
+                try await writer.write(ByteBuffer(string: SyncBatchLine.make("conversations", page, bytesPerItem: 300, ConversationJSON.write)))
                 after = last.id
             }
             var sent = 0
@@ -52,7 +51,7 @@ struct SyncController {
                 let page = try await reading.value
                 guard let last = page.last else { break }
                 next = page.count < Self.messageBatch ? nil : read(after: last.id)
-                try await writer.write(ByteBuffer(string: MessageJSON.batchLine(page)))
+                try await writer.write(ByteBuffer(string: SyncBatchLine.make("messages", page, bytesPerItem: 400, MessageJSON.write)))
                 sent += page.count
                 try await line(Progress(type: "progress", messages: sent, total: max(totals.messages, sent)))
             }

@@ -180,7 +180,12 @@ public final class Database: Sendable {
         guard case .postgres(let client) = backend else { preconditionFailure("prepared statements are PostgreSQL's") }
         do {
             var rows: [any SQLRow] = []
-            for try await row in try await client.execute(statement) { rows.append(PostgresFastRow(row)) }
+            var columns: PostgresFastRow.Columns? = nil
+            for try await row in try await client.execute(statement) {
+                let fast = PostgresFastRow(row, columns: columns)
+                columns = fast.columns
+                rows.append(fast)
+            }
             return rows
         } catch {
             throw translate(error)
