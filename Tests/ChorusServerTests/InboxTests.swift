@@ -194,21 +194,33 @@ struct InboxTests {
             let (_, restricted) = try await server.member(.restricted)
             let phone = server.channel!.phoneNumberID
             let now = Int64(Date().timeIntervalSince1970)
+            // Newer messages get lower ids (the stream goes by time), three share each second
+            // (pages end inside a second), and some are older than the window.
             for chunk in 0..<5 {
                 let messages = (0..<2100).map { i in
                     Fixtures.inbound("wamid.sync.\(chunk).\(i)", from: "4916\(String(format: "%06d", (chunk * 2100 + i) % 300))",
-                                     text: "sync \(chunk)-\(i)", phoneNumberID: phone, at: now - Int64(chunk * 2100 + i))
+                                     text: "sync \(chunk)-\(i)", phoneNumberID: phone, at: now - Int64(chunk * 2100 + i) / 3)
                 }
                 _ = try await IngestRepository(server.db).store(Fixtures.batch(messages))
             }
+            _ = try await IngestRepository(server.db).store(Fixtures.batch((0..<40).map { i in
+                Fixtures.inbound("wamid.sync.old.\(i)", from: "4916\(String(format: "%06d", i))", text: "old \(i)",
+                                 phoneNumberID: phone, at: now - 8 * 86_400 - Int64(i))
+            }))
             let started = Date()
             let reply = try await server.request("GET", "/api/v1/sync?days=7", token: token)
             let seconds = Date().timeIntervalSince(started)
             let lines = reply.text.split(separator: "\n").map { try! JSONValue.parse($0.utf8) }
             #expect(lines.first?["type"]?.string == "start")
             #expect(lines.first?["messages"]?.int == 10_500)
-            let synced = lines.filter { $0["type"]?.string == "messages" }.reduce(0) { $0 + ($1["items"]?.array?.count ?? 0) }
+            let items = lines.filter { $0["type"]?.string == "messages" }.flatMap { $0["items"]?.array ?? [] }
+            let synced = items.count
             #expect(synced == 10_500)
+            // Each message of the window once, none older, in the order of time.
+            let wamids = Set(items.compactMap { $0["wamid"]?.string })
+            #expect(wamids.count == 10_500 && !wamids.contains { $0.hasPrefix("wamid.sync.old") })
+            let times = items.compactMap { $0["timestamp"]?.int }
+            #expect(times.count == 10_500 && zip(times, times.dropFirst()).allSatisfy { $0 <= $1 })
             #expect(lines.contains { $0["type"]?.string == "progress" })
             #expect(lines.last?["type"]?.string == "end")
             print("new-device sync: \(synced) messages in \(String(format: "%.3f", seconds)) s = \(Int(Double(synced) / seconds)) msg/s (debug build)")

@@ -174,6 +174,32 @@ struct StoreTests {
         }
     }
 
+    @Test("PostgreSQL: a message row decodes in one pass to the same record as column by column, and only in its own column order",
+          .enabled(if: TestDatabase.engineName == "postgres"))
+    func postgresMessageRowsInOnePass() async throws {
+        try await TestDatabase.with { db in
+            _ = try await ChannelRepository(db).add(Fixtures.channel())
+            _ = try await IngestRepository(db).store(Fixtures.batch([Fixtures.inbound("wamid.onepass", text: "Grüße 👋")]))
+            try await db.transaction { sql in
+                try await sql.raw("""
+                    UPDATE messages SET error_code = 131047, error_title = 'Re-engagement', error_details = 'd', error_hint = 'h',
+                        sender_member_id = NULL, reply_to_wamid = 'wamid.q', media_status = 'stored'
+                    """).run()
+            }
+            try await db.read { sql in
+                let row = try #require(try await sql.raw("SELECT \(unsafeRaw: MessageRows.columns) FROM messages").first())
+                let fast = try #require(row as? PostgresFastRow)
+                let onePass = try #require(MessageRows.decodeInOnePass(fast))
+                // Another column first: not its order, so the column-by-column path decodes it.
+                let shifted = try #require(try await sql.raw("SELECT media_status AS extra, \(unsafeRaw: MessageRows.columns) FROM messages").first())
+                #expect(MessageRows.decodeInOnePass(try #require(shifted as? PostgresFastRow)) == nil)
+                let byName = try MessageRows.decode(shifted)
+                #expect(onePass == byName)
+                #expect(onePass.text == "Grüße 👋" && onePass.error?.code == 131047 && onePass.replyToWamid == "wamid.q" && onePass.senderMemberId == nil)
+            }
+        }
+    }
+
     @Test("PostgreSQL: the search index's pending list stays small, so no insert merges a large one (migration 9)",
           .enabled(if: TestDatabase.engineName == "postgres"))
     func searchPendingListSmall() async throws {

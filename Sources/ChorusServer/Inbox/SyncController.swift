@@ -42,15 +42,15 @@ struct SyncController {
             var sent = 0
             // The next page is read while this one is encoded and written, so the database's
             // work overlaps ours (on PostgreSQL it runs in another process, on another core).
-            func read(after: Int64) -> Task<[MessageRecord], any Error> {
-                Task { try await sync.messages(scope: scope, since: since, afterID: after, limit: Self.messageBatch) }
+            func read(after: SyncRepository.MessageCursor?) -> Task<[MessageRecord], any Error> {
+                Task { try await sync.messages(scope: scope, since: since, after: after, limit: Self.messageBatch) }
             }
-            var next: Task<[MessageRecord], any Error>? = read(after: 0)
+            var next: Task<[MessageRecord], any Error>? = read(after: nil)
             defer { next?.cancel() }
             while let reading = next {
                 let page = try await reading.value
                 guard let last = page.last else { break }
-                next = page.count < Self.messageBatch ? nil : read(after: last.id)
+                next = page.count < Self.messageBatch ? nil : read(after: .init(timestamp: last.timestamp, id: last.id))
                 try await writer.write(ByteBuffer(string: SyncBatchLine.make("messages", page, bytesPerItem: 400, MessageJSON.write)))
                 sent += page.count
                 try await line(Progress(type: "progress", messages: sent, total: max(totals.messages, sent)))

@@ -2,5 +2,6 @@
 enum Migrations {
     static let all: [Migration] = [m0001CoreModel, m0002MediaState, m0003TeamSecurity, m0004Inbox, m0005SearchScope,
                                     m0006PartialMessageIndexes, m0007SnoozedIndex,
-                                    m0008OutboundWamidIndex, m0009SearchPendingList, m0010LeanerIndexes]
+                                    m0008OutboundWamidIndex, m0009SearchPendingList, m0010LeanerIndexes,
+                                    m0011MessagesByTime]
 }

@@ -217,28 +217,44 @@ enum MessageRows {
     static let qualifiedColumns = columns.split(separator: ",")
         .map { "m." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")
 
+    /// The names in `columns`, in order.
+    static let columnNames = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+
     static func decode(_ row: any SQLRow) throws -> MessageRecord {
-        let code = try row.decode(column: "error_code", as: Int?.self)
-        let title = try row.decode(column: "error_title", as: String?.self)
-        let hint = try row.decode(column: "error_hint", as: String?.self)
-        let error = (code == nil && title == nil && hint == nil) ? nil
-            : MessageErrorInfo(code: code, title: title,
-                               details: try row.decode(column: "error_details", as: String?.self), hint: hint)
+        if let fast = row as? PostgresFastRow, let record = decodeInOnePass(fast) { return record }
+        return try record(
+            id: row.decode(column: "id", as: Int64.self),
+            conversationID: row.decode(column: "conversation_id", as: Int64.self),
+            wamid: row.decode(column: "wamid", as: String?.self),
+            direction: row.decode(column: "direction", as: String.self),
+            type: row.decode(column: "type", as: String.self),
+            status: row.decode(column: "status", as: String.self),
+            text: row.decode(column: "text", as: String?.self),
+            content: row.decode(column: "content", as: String.self),
+            replyToWamid: row.decode(column: "reply_to_wamid", as: String?.self),
+            senderMemberID: row.decode(column: "sender_member_id", as: Int64?.self),
+            timestamp: row.decode(column: "meta_timestamp", as: Int64.self),
+            errorCode: row.decode(column: "error_code", as: Int?.self),
+            errorTitle: row.decode(column: "error_title", as: String?.self),
+            errorDetails: row.decode(column: "error_details", as: String?.self),
+            errorHint: row.decode(column: "error_hint", as: String?.self),
+            mediaRef: row.decode(column: "media_ref", as: Int64?.self),
+            mediaStatus: row.decode(column: "media_status", as: String?.self))
+    }
+
+    /// The record from a row's columns (in `columns`' order).
+    static func record(id: Int64, conversationID: Int64, wamid: String?, direction: String, type: String, status: String,
+                       text: String?, content: String, replyToWamid: String?, senderMemberID: Int64?, timestamp: Int64,
+                       errorCode: Int?, errorTitle: String?, errorDetails: String?, errorHint: String?,
+                       mediaRef: Int64?, mediaStatus: String?) -> MessageRecord {
+        let error = (errorCode == nil && errorTitle == nil && errorHint == nil) ? nil
+            : MessageErrorInfo(code: errorCode, title: errorTitle, details: errorDetails, hint: errorHint)
         return MessageRecord(
-            id: try row.decode(column: "id", as: Int64.self),
-            conversationId: try row.decode(column: "conversation_id", as: Int64.self),
-            wamid: try row.decode(column: "wamid", as: String?.self),
-            direction: MessageDirection(rawValue: try row.decode(column: "direction", as: String.self)) ?? .inbound,
-            type: try row.decode(column: "type", as: String.self),
-            status: MessageStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .received,
-            text: try row.decode(column: "text", as: String?.self),
-            content: JSONText.decode(try row.decode(column: "content", as: String.self)),
-            replyToWamid: try row.decode(column: "reply_to_wamid", as: String?.self),
-            senderMemberId: try row.decode(column: "sender_member_id", as: Int64?.self),
-            timestamp: try row.decode(column: "meta_timestamp", as: Int64.self),
-            error: error,
-            mediaRef: try row.decode(column: "media_ref", as: Int64?.self),
-            mediaStatus: try row.decode(column: "media_status", as: String?.self))
+            id: id, conversationId: conversationID, wamid: wamid,
+            direction: MessageDirection(rawValue: direction) ?? .inbound, type: type,
+            status: MessageStatus(rawValue: status) ?? .received, text: text, content: JSONText.decode(content),
+            replyToWamid: replyToWamid, senderMemberId: senderMemberID, timestamp: timestamp, error: error,
+            mediaRef: mediaRef, mediaStatus: mediaStatus)
     }
 }
 

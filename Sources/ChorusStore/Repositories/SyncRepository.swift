@@ -2,7 +2,7 @@ import ChorusCore
 import SQLKit
 
 /// New-device sync: the conversations and messages of the last days that the member may see,
-/// read in id order so the stream can be resumed and counted.
+/// read page by page (keyset pagination), so the stream can be resumed and counted.
 public struct SyncRepository: Sendable {
     let db: Database
     public init(_ db: Database) { self.db = db }
@@ -36,13 +36,28 @@ public struct SyncRepository: Sendable {
         }
     }
 
-    public func messages(scope: ConversationScope, since: Int64, afterID: Int64, limit: Int) async throws -> [MessageRecord] {
-        try await db.read { sql in
+    /// Where a page of `messages` ends: the next one starts after it.
+    public struct MessageCursor: Sendable, Equatable {
+        public var timestamp: Int64
+        public var id: Int64
+        public init(timestamp: Int64, id: Int64) { self.timestamp = timestamp; self.id = id }
+    }
+
+    /// The messages since `since` in the order of their time (then id), `limit` at a time, read
+    /// by the `messages_time` index from where the last page ended: only the rows it sends.
+    public func messages(scope: ConversationScope, since: Int64, after cursor: MessageCursor?, limit: Int) async throws -> [MessageRecord] {
+        // `meta_timestamp >= x` bounds the index range; the OR passes over the rows of the
+        // cursor's own time already sent. (Spelt out rather than as a row value, which not
+        // every planner turns into a range.)
+        let resume: SQLQueryString = cursor.map {
+            "AND m.meta_timestamp >= \(bind: $0.timestamp) AND (m.meta_timestamp > \(bind: $0.timestamp) OR m.id > \(bind: $0.id))"
+        } ?? ""
+        return try await db.read { sql in
             try await sql.raw("""
                 SELECT \(unsafeRaw: MessageRows.qualifiedColumns)
                 FROM messages m JOIN conversations c ON c.id = m.conversation_id
-                WHERE m.meta_timestamp >= \(bind: since) AND m.id > \(bind: afterID) AND m.deleted_at IS NULL \(Self.scopeCondition(scope))
-                ORDER BY m.id LIMIT \(literal: limit)
+                WHERE m.meta_timestamp >= \(bind: since) \(resume) AND m.deleted_at IS NULL \(Self.scopeCondition(scope))
+                ORDER BY m.meta_timestamp, m.id LIMIT \(literal: limit)
                 """).all().map(MessageRows.decode)
         }
     }
