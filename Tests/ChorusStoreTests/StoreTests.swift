@@ -142,6 +142,29 @@ struct StoreTests {
         }
     }
 
+    @Test("the sync's pages of messages are read by time on the messages_time index (migration 11)")
+    func syncReadsMessagesByTime() async throws {
+        try await TestDatabase.with { db in
+            let definition: String? = try await db.read { sql in
+                try await sql.raw(TestDatabase.engineName == "postgres"
+                    ? "SELECT indexdef AS definition FROM pg_indexes WHERE indexname = 'messages_time'"
+                    : "SELECT sql AS definition FROM sqlite_master WHERE type = 'index' AND name = 'messages_time'").first()?
+                    .decode(column: "definition", as: String.self)
+            }
+            #expect(definition?.replacingOccurrences(of: " ", with: "").contains("(meta_timestamp,id)") == true, "\(definition ?? "none")")
+            guard TestDatabase.engineName == "sqlite" else { return }
+            // The sync's own query shape (a page after the first, every member's scope).
+            let plan = try await db.read { sql in
+                try await sql.raw("""
+                    EXPLAIN QUERY PLAN SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id
+                    WHERE m.meta_timestamp >= 5 AND m.meta_timestamp >= 7 AND (m.meta_timestamp > 7 OR m.id > 9)
+                        AND m.deleted_at IS NULL ORDER BY m.meta_timestamp, m.id LIMIT 2000
+                    """).all().map { try $0.decode(column: "detail", as: String.self) }
+            }
+            #expect(plan.contains { $0.contains("INDEX messages_time") } && !plan.contains { $0.contains("TEMP B-TREE") }, "plan: \(plan)")
+        }
+    }
+
     @Test("PostgreSQL: reads decode rows straight from their cells, and leave other types and NULL binds to PostgresKit",
           .enabled(if: TestDatabase.engineName == "postgres"))
     func postgresFastRows() async throws {
