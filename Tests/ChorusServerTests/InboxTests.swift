@@ -236,13 +236,7 @@ struct MessageJSONTests {
     func sameAsCodable() throws {
         let full = #"{"id":7,"conversationId":3,"wamid":"wamid.X","direction":"outbound","type":"text","status":"failed","text":"Hi \"there\" 👋\n","content":{"text":{"body":"Hi"}},"replyToWamid":"wamid.Q","senderMemberId":2,"timestamp":1700000000000,"error":{"code":131047,"title":"Re-engagement","details":"d","hint":"Send a template"},"mediaRef":4,"mediaStatus":"stored"}"#
         let bare = #"{"id":8,"conversationId":3,"direction":"inbound","type":"sticker","status":"received","content":{},"timestamp":1700000000001}"#
-        for json in [full, bare] {
-            let message = try JSONDecoder().decode(MessageRecord.self, from: Data(json.utf8))
-            let direct = MessageJSON.text(message)
-            let codable = try JSONValue.parse(JSONBody.encoder.encode(message))
-            #expect(try JSONValue.parse(direct.utf8) == codable)
-            #expect(direct == codable.serialized)
-        }
+        try expectSameAsCodable([full, bare], MessageJSON.text)
         let line = SyncBatchLine.make("messages", [try JSONDecoder().decode(MessageRecord.self, from: Data(bare.utf8))],
                                       bytesPerItem: 400, MessageJSON.write)
         #expect(line.hasSuffix("\n"))
@@ -254,12 +248,18 @@ struct MessageJSONTests {
     func conversationSameAsCodable() throws {
         let full = #"{"id":9,"channelId":1,"status":"snoozed","assigneeId":4,"teamId":2,"contact":{"id":5,"waId":"4917","userId":"DE.1","name":"Ana \"Q\" Ölz","username":"ana"},"lastMessageAt":1700000000000,"lastInboundAt":1699999999000,"lastMessagePreview":"Line\nbreak 👋","version":12,"snoozedUntil":1700000100000,"windowOpenUntil":1700086399000,"unread":false,"labelIds":[3,1]}"#
         let bare = #"{"id":10,"channelId":1,"status":"open","contact":{"id":6},"lastMessageAt":1,"lastMessagePreview":"","version":1,"labelIds":[]}"#
-        for json in [full, bare] {
-            let conversation = try JSONDecoder().decode(ConversationSummary.self, from: Data(json.utf8))
-            let direct = ConversationJSON.text(conversation)
-            let codable = try JSONValue.parse(JSONBody.encoder.encode(conversation))
-            #expect(try JSONValue.parse(direct.utf8) == codable)
-            #expect(direct == codable.serialized)
+        try expectSameAsCodable([full, bare], ConversationJSON.text)
+    }
+
+    /// Each JSON decoded, then written by `direct`: the same document as JSONEncoder's, and
+    /// the same text as `JSONValue.serialized` makes of it.
+    func expectSameAsCodable<Value: Codable>(_ jsons: [String], _ direct: (Value) -> String) throws {
+        for json in jsons {
+            let value = try JSONDecoder().decode(Value.self, from: Data(json.utf8))
+            let text = direct(value)
+            let codable = try JSONValue.parse(JSONBody.encoder.encode(value))
+            #expect(try JSONValue.parse(text.utf8) == codable)
+            #expect(text == codable.serialized)
         }
     }
 }

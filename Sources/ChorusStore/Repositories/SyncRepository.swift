@@ -47,8 +47,8 @@ public struct SyncRepository: Sendable {
     /// by the `messages_time` index from where the last page ended: only the rows it sends.
     public func messages(scope: ConversationScope, since: Int64, after cursor: MessageCursor?, limit: Int) async throws -> [MessageRecord] {
         // `meta_timestamp >= x` bounds the index range; the OR passes over the rows of the
-        // cursor's own time already sent. (Spelt out rather than as a row value, which not
-        // every planner turns into a range.)
+        // cursor's own time already sent. (The form both engines' plans were checked to read
+        // as a range of `messages_time`: EXPLAIN, and the test `syncReadsMessagesByTime`.)
         let resume: SQLQueryString = cursor.map {
             "AND m.meta_timestamp >= \(bind: $0.timestamp) AND (m.meta_timestamp > \(bind: $0.timestamp) OR m.id > \(bind: $0.id))"
         } ?? ""
