@@ -13,8 +13,9 @@ this is what a message costs the disk.
 The statements mirror `IngestRepository.storeMessages` (IngestRepository+Messages.swift) in
 their effect on rows and indexes; a change there that writes other rows belongs here too.
 
-Variants: as the schema is now; with the customers renamed by every message (the fan-out bench
-before session 13); with migration 10's indexes put back as they were before it.
+Variants: as the schema is now (migration 11's index added to an older copy); without migration
+11's index; with the customers renamed by every message (the fan-out bench before session 13);
+with migration 10's indexes put back as they were before it.
 """
 import os, random, shutil, sqlite3, sys, tempfile, time
 
@@ -68,11 +69,12 @@ def main():
     before_10 = ("DROP INDEX conversations_team",
                  "CREATE INDEX conversations_team ON conversations(team_id, last_message_at)",
                  "CREATE INDEX IF NOT EXISTS contacts_name ON contacts(name)")
+    without_11 = ("DROP INDEX IF EXISTS messages_time",)
+    with_11 = ("CREATE INDEX IF NOT EXISTS messages_time ON messages(meta_timestamp, id)",)
     for _ in range(2):
-        run(source, "now")
-        run(source, "now, every message renaming its customer", renames=True)
-        run(source, "before migration 10", setup=before_10)
-        run(source, "before migration 10, every message renaming its customer", renames=True, setup=before_10)
-
+        run(source, "now (migration 11's messages_time included)", setup=with_11)
+        run(source, "without migration 11's messages_time", setup=without_11)
+        run(source, "now, every message renaming its customer", renames=True, setup=with_11)
+        run(source, "before migrations 10 and 11", setup=without_11 + before_10)
 
 main()
