@@ -185,6 +185,10 @@ struct StoreTests {
                 #expect(try row.decode(column: "ns", as: String?.self) == nil)
                 #expect(try row.decodeNil(column: "ni") && !(try row.decodeNil(column: "i64")))
                 #expect(try row.decode(column: "small", as: Int.self) == 3)
+                // A name twice: the last, as PostgresNIO's own lookup finds it.
+                let twice = try #require(try await sql.raw("SELECT \(bind: 1) AS n, \(bind: 2) AS n").first())
+                #expect(twice is PostgresFastRow)
+                #expect(try twice.decode(column: "n", as: Int.self) == 2)
                 // Another type, and a column that is not there: as PostgresKit decodes them.
                 #expect(abs(try row.decode(column: "at", as: Date.self).timeIntervalSinceNow) < 600)
                 #expect(throws: (any Error).self) { try row.decode(column: "missing", as: Int.self) }

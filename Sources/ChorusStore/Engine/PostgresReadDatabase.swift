@@ -71,7 +71,7 @@ struct PostgresFastRow: SQLRow {
     /// The column names of one result, shared by its rows. A column is found by a scan of these
     /// few names, lengths compared first: PostgresNIO's lookup by name hashes the name on every
     /// call (twice per decoded value, with the presence check) — 7 % of the server's CPU in a
-    /// new device's sync.
+    /// new device's sync. A name that appears twice finds the last, as PostgresNIO's does.
     final class Columns: Sendable {
         let names: [String]
         private let lengths: [Int]
@@ -81,7 +81,7 @@ struct PostgresFastRow: SQLRow {
         }
         func index(of name: String) -> Int? {
             let length = name.utf8.count
-            for index in lengths.indices where lengths[index] == length && names[index] == name { return index }
+            for index in lengths.indices.reversed() where lengths[index] == length && names[index] == name { return index }
             return nil
         }
     }
