@@ -213,12 +213,11 @@ enum MessageRows {
         meta_timestamp, error_code, error_title, error_details, error_hint, media_ref, media_status
         """
 
-    /// The same columns prefixed with `m.`, for joins.
-    static let qualifiedColumns = columns.split(separator: ",")
-        .map { "m." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")
-
     /// The names in `columns`, in order.
     static let columnNames = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+
+    /// The same columns prefixed with `m.`, for joins.
+    static let qualifiedColumns = columnNames.map { "m." + $0 }.joined(separator: ", ")
 
     static func decode(_ row: any SQLRow) throws -> MessageRecord {
         if let fast = row as? PostgresFastRow, let record = decodeInOnePass(fast) { return record }
