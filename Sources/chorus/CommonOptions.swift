@@ -1,5 +1,6 @@
 import ArgumentParser
 import ChorusCore
+import ChorusServer
 import ChorusStore
 import Foundation
 import Logging
@@ -30,9 +31,8 @@ struct StoreOptions: ParsableArguments {
     }
 
     func logger(_ label: String = "chorus") -> Logger {
-        var logger = Logger(label: label)
-        logger.logLevel = Logger.Level(rawValue: (logLevel ?? env("CHORUS_LOG_LEVEL") ?? "info").lowercased()) ?? .info
-        return logger
+        DeferredMetadataLogHandler.logger(
+            label: label, level: Logger.Level(rawValue: (logLevel ?? env("CHORUS_LOG_LEVEL") ?? "info").lowercased()) ?? .info)
     }
 }
 

@@ -31,7 +31,7 @@ struct Demo: AsyncParsableCommand {
     ]
 
     func run() async throws {
-        let logger = { var logger = Logger(label: "chorus"); logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice; return logger }()
+        let logger = DeferredMetadataLogHandler.logger(label: "chorus", level: Logger.Level(rawValue: logLevel) ?? .notice)
         var simConfig = SimulatorConfig(webhookURL: "http://127.0.0.1:\(port)/webhooks/whatsapp")
         simConfig.port = simPort
         simConfig.customers = customers

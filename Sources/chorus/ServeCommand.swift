@@ -25,6 +25,7 @@ struct Serve: AsyncParsableCommand {
         if let rate = env("CHORUS_MESSAGES_PER_SECOND").flatMap(Double.init) { settings.messagesPerSecond = rate }
         if let cap = env("CHORUS_DEVICE_CAP").flatMap(Int.init) { settings.deviceCap = cap }
         if env("CHORUS_SECURE_COOKIES") == "false" { settings.secureCookies = false }
+        if env("CHORUS_WEBHOOK_FAST_PATH") == "off" { settings.webhookFastPath = false }
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let config = settings
         do {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import ChorusServer
 import ChorusSimulator
 import Hummingbird
 import Logging
@@ -61,8 +62,7 @@ struct Sim: AsyncParsableCommand {
     @OptionGroup var options: SimulatorOptions
 
     func run() async throws {
-        var logger = Logger(label: "chorus-sim")
-        logger.logLevel = .info
+        let logger = DeferredMetadataLogHandler.logger(label: "chorus-sim", level: .info)
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let simulator = Simulator(config: options.config, http: http, logger: logger)
         print("Simulator listening on http://\(options.host):\(options.port) — Graph API under /{version}/…, control under /_sim/…")

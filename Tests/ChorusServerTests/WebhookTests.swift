@@ -52,9 +52,9 @@ struct WebhookTests {
         }
     }
 
-    @Test("every entry, change and message of a batch is stored; a redelivered batch stores nothing new")
-    func wholeBatch() async throws {
-        try await TestServer.with { server in
+    @Test("every entry, change and message of a batch is stored; a redelivered batch stores nothing new", arguments: [true, false])
+    func wholeBatch(fastPath: Bool) async throws {
+        try await TestServer.with(configure: { $0.webhookFastPath = fastPath }) { server in
             _ = try await ChannelRepository(server.db).add(Fixtures.channel())
             let payload = Self.envelope([
                 [Self.change([Self.message("w.1", from: "111", text: "one"), Self.message("w.2", from: "111", text: "two")]),
@@ -90,9 +90,9 @@ struct WebhookTests {
         }
     }
 
-    @Test("missing or wrong signatures get 401 and store nothing")
-    func signatures() async throws {
-        try await TestServer.with { server in
+    @Test("missing or wrong signatures get 401 and store nothing", arguments: [true, false])
+    func signatures(fastPath: Bool) async throws {
+        try await TestServer.with(configure: { $0.webhookFastPath = fastPath }) { server in
             _ = try await ChannelRepository(server.db).add(Fixtures.channel())
             let payload = Self.envelope([[Self.change([Self.message("s.1", from: "111", text: "x")])]])
             #expect(try await post(server, payload, secret: "wrong").status == 401)
@@ -103,9 +103,9 @@ struct WebhookTests {
         }
     }
 
-    @Test("a payload signed with one app's secret cannot write into another app's number")
-    func crossApp() async throws {
-        try await TestServer.with { server in
+    @Test("a payload signed with one app's secret cannot write into another app's number", arguments: [true, false])
+    func crossApp(fastPath: Bool) async throws {
+        try await TestServer.with(configure: { $0.webhookFastPath = fastPath }) { server in
             _ = try await ChannelRepository(server.db).add(Fixtures.channel("111000", wabaID: "w1", secret: "secret-a"))
             _ = try await ChannelRepository(server.db).add(Fixtures.channel("222000", wabaID: "w2", secret: "secret-b"))
             let intoB = Self.envelope([[Self.change([Self.message("x.1", from: "111", text: "x")], phoneNumberID: "222000")]])
@@ -119,9 +119,9 @@ struct WebhookTests {
         }
     }
 
-    @Test("malformed JSON is a 400, an oversized body a 413, and neither stores anything")
-    func badInput() async throws {
-        try await TestServer.with { server in
+    @Test("malformed JSON is a 400, an oversized body a 413, and neither stores anything", arguments: [true, false])
+    func badInput(fastPath: Bool) async throws {
+        try await TestServer.with(configure: { $0.webhookFastPath = fastPath }) { server in
             _ = try await ChannelRepository(server.db).add(Fixtures.channel())
             let broken = Data("{\"object\": \"whatsapp_business_account\", \"entry\": [".utf8)
             let reply = try await server.request("POST", "/webhooks/whatsapp", headers: [

@@ -38,6 +38,31 @@ public final class RawConnection: @unchecked Sendable {
         return String(decoding: head, as: UTF8.self)
     }
 
+    /// Reads one whole answer (a `Content-Length` body): its status, headers (names in lower
+    /// case) and body.
+    public func readAnswer() throws -> (status: Int, headers: [String: String], body: String) {
+        var timeout = timeval(tv_sec: 15, tv_usec: 0)   // a server that never answers fails the test
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let lines = try readHead().split(separator: "\r\n")
+        guard let statusLine = lines.first, let status = Int(statusLine.split(separator: " ")[1]) else {
+            throw TestFailure("raw connection: no status line")
+        }
+        var headers: [String: String] = [:]
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        let length = Int(headers["content-length"] ?? "0") ?? 0
+        var body = [UInt8](repeating: 0, count: length)
+        var read = 0
+        while read < length {
+            let n = body.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + read, length - read, 0) }
+            guard n > 0 else { throw TestFailure("raw connection: the body ended early") }
+            read += n
+        }
+        return (status, headers, String(decoding: body, as: UTF8.self))
+    }
+
     /// Starts reading and drains what the kernel holds: true when the server had closed the
     /// connection (end of stream within `seconds`), false if data kept coming or it stayed open.
     public func drainFindsClosed(within seconds: Int) -> Bool {

@@ -39,7 +39,7 @@ public struct TestServer: Sendable {
                 configure(&config)
                 let (router, runtime) = buildRouter(config: config, db: db, httpClient: http, logger: logger)
                 let services = runtime.services(runSender: config.runSender, syncTemplates: false)
-                let app = makeApplication(router: router, config: config, services: services, logger: logger)
+                let app = makeApplication(router: router, runtime: runtime, config: config, services: services, logger: logger)
                 var all: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]
                 var simConfig: SimulatorConfig? = nil
                 var channel: ChannelRecord? = nil

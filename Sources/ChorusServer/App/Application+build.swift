@@ -7,6 +7,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// What the running server holds: its store, its services and its metrics.
@@ -21,6 +22,7 @@ public struct ChorusRuntime: Sendable {
     let pump: EventPump
     let presence: PresenceService
     let clusterBus: ClusterBus
+    let webhooks: WebhookController
 
     /// The background services to run beside the HTTP server. `runSender` off keeps Chorus
     /// from talking to Meta (tests that drive the outbox by hand); `syncTemplates` runs the
@@ -38,16 +40,22 @@ public func buildApplication(config: ServerConfig, db: Database, httpClient: HTT
                              logger: Logger) -> (some ApplicationProtocol, ChorusRuntime) {
     let (router, runtime) = buildRouter(config: config, db: db, httpClient: httpClient, logger: logger)
     let services = runtime.services(runSender: config.runSender)
-    let app = makeApplication(router: router, config: config, services: services, logger: logger)
+    let app = makeApplication(router: router, runtime: runtime, config: config, services: services, logger: logger)
     return (app, runtime)
 }
 
 /// The HTTP server with WebSocket upgrades (for `/api/v1/events`) on `router`.
-public func makeApplication(router: Router<ChorusRequestContext>, config: ServerConfig, services: [any Service],
-                            logger: Logger) -> some ApplicationProtocol {
+public func makeApplication(router: Router<ChorusRequestContext>, runtime: ChorusRuntime, config: ServerConfig,
+                            services: [any Service], logger: Logger) -> some ApplicationProtocol {
+    // Signed webhooks are served in each connection's pipeline, ahead of the router.
+    var http1 = HTTP1Channel.Configuration()
+    if config.webhookFastPath {
+        let webhooks = runtime.webhooks
+        http1.additionalChannelHandlers = { [WebhookFastPath(webhooks: webhooks, logger: logger)] }
+    }
     // A device that does not answer the close handshake is dropped after 5 s (default 15), so
     // a stopping server is not held up by it (EventsController closes sockets on shutdown).
-    let sockets = HTTP1WebSocketUpgradeChannel.Configuration(ws: .init(closeTimeout: .seconds(5)))
+    let sockets = HTTP1WebSocketUpgradeChannel.Configuration(http1: http1, ws: .init(closeTimeout: .seconds(5)))
     let webSocketResponder = router.buildResponder()
     let server = HTTPServerBuilder { responder in
         CloseOnStop(inner: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder,
@@ -247,5 +255,5 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
 
     return (router, ChorusRuntime(metrics: metrics, committer: committer, sender: sender, templateSync: templateSync,
                                   mediaFetcher: mediaFetcher, teamJobs: teamJobs, hub: hub, pump: pump, presence: presence,
-                                  clusterBus: clusterBus))
+                                  clusterBus: clusterBus, webhooks: webhooks))
 }

@@ -9,16 +9,18 @@ import NIOCore
 public struct ChorusRequestContext: RequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
     public var actor: Actor?
-    public let remoteAddress: String
     /// The connection's channel: the event socket writes its frames straight to it.
     public let channel: any Channel
     public let webSocket = WebSocketHandlerReference<ChorusRequestContext>()
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
-        self.remoteAddress = source.channel.remoteAddress?.ipAddress ?? ""
         self.channel = source.channel
     }
+
+    /// The client's IP address, formatted only where a handler asks (sign-in throttles, audit,
+    /// devices): most requests — every webhook — never do.
+    public var remoteAddress: String { channel.remoteAddress?.ipAddress ?? "" }
 
     /// Webhooks are collected with their own limit; other bodies stay small.
     public var maxUploadSize: Int { 101 << 20 }

@@ -1,5 +1,6 @@
 import ChorusCore
 import ChorusStore
+import Foundation
 import Hummingbird
 import Logging
 
@@ -9,32 +10,47 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as ChorusError {
-            return Self.response(error)
-        } catch let error as HTTPError {
-            let code = error.status == .notFound ? "not_found"
-                : error.status == .contentTooLarge ? "body_too_large"
-                : error.status == .methodNotAllowed ? "method_not_allowed" : "http_\(error.status.code)"
-            return Self.response(ChorusError(status: error.status.code, code: code,
-                                             message: error.body ?? error.status.reasonPhrase))
-        } catch StoreError.unavailable(let detail) {
-            context.logger.warning("database unavailable on \(request.method) \(request.uri.path): \(detail.prefix(200))")
-            var response = Self.response(ChorusError(status: 503, code: "database_unavailable",
-                                                     message: "The database is not reachable right now. Try again shortly."))
-            response.headers[.retryAfter] = "2"
-            return response
-        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-            return Self.response(ChorusError(status: 413, code: "body_too_large", message: "The request body is too large."))
         } catch {
-            context.logger.error("unhandled error on \(request.method) \(request.uri.path): \(String(reflecting: error))")
-            return Self.response(ChorusError(status: 500, code: "internal_error",
-                                             message: "Something went wrong on the server. It has been logged."))
+            let answer = Self.chorusError(for: error, on: "\(request.method) \(request.uri.path)", logger: context.logger)
+            var response = Self.response(answer)
+            if let seconds = Self.retryAfter(answer) { response.headers[.retryAfter] = seconds }
+            return response
         }
     }
 
+    /// The API error `error` is answered with, logging what an operator must see.
+    static func chorusError(for error: any Error, on route: @autoclosure () -> String, logger: Logger) -> ChorusError {
+        switch error {
+        case let error as ChorusError:
+            return error
+        case let error as HTTPError:
+            let code = error.status == .notFound ? "not_found"
+                : error.status == .contentTooLarge ? "body_too_large"
+                : error.status == .methodNotAllowed ? "method_not_allowed" : "http_\(error.status.code)"
+            return ChorusError(status: error.status.code, code: code, message: error.body ?? error.status.reasonPhrase)
+        case StoreError.unavailable(let detail):
+            logger.warning("database unavailable on \(route()): \(detail.prefix(200))")
+            return ChorusError(status: 503, code: "database_unavailable", message: "The database is not reachable right now. Try again shortly.")
+        case let error as any HTTPResponseError where error.status == .contentTooLarge:
+            return ChorusError(status: 413, code: "body_too_large", message: "The request body is too large.")
+        default:
+            logger.error("unhandled error on \(route()): \(String(reflecting: error))")
+            return ChorusError(status: 500, code: "internal_error", message: "Something went wrong on the server. It has been logged.")
+        }
+    }
+
+    /// A database that is down is worth asking again in a moment.
+    static func retryAfter(_ error: ChorusError) -> String? {
+        error.code == "database_unavailable" ? "2" : nil
+    }
+
     static func response(_ error: ChorusError) -> Response {
-        let body = ErrorBody(error: .init(code: error.code, message: error.message))
-        return (try? JSONBody.response(body, status: .init(code: error.status)))
-            ?? Response(status: .internalServerError)
+        Response(status: .init(code: error.status), headers: [.contentType: "application/json; charset=utf-8"],
+                 body: .init(byteBuffer: body(error)))
+    }
+
+    /// `{"error": {"code": …, "message": …}}`.
+    static func body(_ error: ChorusError) -> ByteBuffer {
+        ByteBuffer(bytes: (try? JSONBody.encoder.encode(ErrorBody(error: .init(code: error.code, message: error.message)))) ?? Data())
     }
 }

@@ -27,6 +27,9 @@ public struct ServerConfig: Sendable {
     /// How long a connection still busy when the server starts stopping may go on (a slow
     /// client's stream, a half-sent request) before it is closed.
     public var stopGrace: Duration = .seconds(10)
+    /// Signed webhooks served in the connection's pipeline (`WebhookFastPath`); off, every
+    /// webhook goes through the router (`CHORUS_WEBHOOK_FAST_PATH=off`: for comparison).
+    public var webhookFastPath: Bool = true
 
     public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "./chorus-data",
                 database: DatabaseConfig) {

@@ -24,14 +24,20 @@ final class ChannelDirectory: Sendable {
         self.maximumAge = maximumAge
     }
 
+    /// The signers when the last read is under `maximumAge` old, without waiting; else nil.
+    func freshSigners() -> [Signer]? {
+        let now = Date().timeIntervalSince1970
+        return cache.withLock { cached in cached.flatMap { now - $0.at < maximumAge ? $0.signers : nil } }
+    }
+
     func list() async throws -> [ChannelRecord] {
         try await signers().map(\.channel)
     }
 
     /// Every channel with its signing key (derived when the list is read, not per webhook).
     func signers() async throws -> [Signer] {
+        if let fresh = freshSigners() { return fresh }
         let now = Date().timeIntervalSince1970
-        if let cached = cache.withLock({ $0 }), now - cached.at < maximumAge { return cached.signers }
         let stale = cache.withLock { $0?.signers }
         let channels = self.channels
         do {

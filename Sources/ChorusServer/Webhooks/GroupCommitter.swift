@@ -14,19 +14,21 @@ public final class GroupCommitter: Service, Sendable {
     final class Pending: Sendable {
         let batch: InboundBatch
         let enqueuedAt: ContinuousClock.Instant
-        private let reply: Mutex<CheckedContinuation<IngestRepository.Outcome, any Error>?>
+        private let reply: Mutex<(@Sendable (Result<IngestRepository.Outcome, any Error>) -> Void)?>
 
-        init(_ batch: InboundBatch, _ reply: CheckedContinuation<IngestRepository.Outcome, any Error>) {
+        init(_ batch: InboundBatch, _ reply: @escaping @Sendable (Result<IngestRepository.Outcome, any Error>) -> Void) {
             self.batch = batch
             self.enqueuedAt = .now
             self.reply = Mutex(reply)
         }
 
         func answer(_ result: Result<IngestRepository.Outcome, any Error>) {
-            reply.withLock { continuation in
-                continuation?.resume(with: result)
-                continuation = nil
+            // Taken out under the lock, called outside it: a reply may do real work.
+            let reply = self.reply.withLock { reply in
+                defer { reply = nil }
+                return reply
             }
+            reply?(result)
         }
 
         var answered: Bool { reply.withLock { $0 == nil } }
@@ -63,19 +65,25 @@ public final class GroupCommitter: Service, Sendable {
 
     /// Stores `batch` durably; returns once it is committed.
     public func commit(_ batch: InboundBatch) async throws -> IngestRepository.Outcome {
-        try await withCheckedThrowingContinuation { reply in
-            let pending = Pending(batch, reply)
-            let accepted = queue.withLock { state -> Bool in
-                if state.closed { return false }
-                state.items.append(pending)
-                return true
-            }
-            if accepted {
-                wake.yield()
-            } else {
-                pending.answer(.failure(ChorusError(status: 503, code: "shutting_down",
-                                                    message: "Chorus is shutting down; deliver again shortly.")))
-            }
+        try await withCheckedThrowingContinuation { continuation in
+            enqueue(batch) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// Stores `batch` durably and calls `reply` once: after its commit, or with the error that
+    /// ended it. For callers that are not async tasks (`WebhookFastPath`, on an event loop).
+    public func enqueue(_ batch: InboundBatch, reply: @escaping @Sendable (Result<IngestRepository.Outcome, any Error>) -> Void) {
+        let pending = Pending(batch, reply)
+        let accepted = queue.withLock { state -> Bool in
+            if state.closed { return false }
+            state.items.append(pending)
+            return true
+        }
+        if accepted {
+            wake.yield()
+        } else {
+            pending.answer(.failure(ChorusError(status: 503, code: "shutting_down",
+                                                message: "Chorus is shutting down; deliver again shortly.")))
         }
     }
 

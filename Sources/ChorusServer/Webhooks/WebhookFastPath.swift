@@ -1,0 +1,217 @@
+import ChorusCore
+import ChorusStore
+import Foundation
+import HTTPTypes
+import Logging
+import NIOCore
+import NIOHTTPTypes
+import Synchronization
+
+/// Serves a signed `POST /webhooks/whatsapp` in the connection's channel pipeline, between
+/// NIO's HTTP codec and Hummingbird: the body is collected, checked and parsed on the event
+/// loop, handed to the group committer with a callback, and answered from the event loop.
+/// Through Hummingbird each webhook also cost a Swift task's wake-ups, the router and the
+/// middleware, a request context and a response writer — work of the same size as storing
+/// the message (BENCHMARKS.md, session 15).
+///
+/// Only the plain case is taken here: a keep-alive POST to the exact path, while no request
+/// of this connection is with Hummingbird (responses must leave in request order), with the
+/// channel list fresh in `ChannelDirectory`, correctly signed and parsed. Anything else —
+/// a bad signature, malformed JSON, an oversized body, `Connection: close`, `Expect` — is
+/// passed on untouched to `WebhookController.receive`, which answers it as before. Once a
+/// batch is handed to the committer, its answer (200, or the error the commit ended with in
+/// the API's shape) is written here.
+final class WebhookFastPath: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    static let path = "/webhooks/whatsapp"
+
+    private let webhooks: WebhookController
+    private let logger: Logger
+    /// Requests passed on to Hummingbird whose responses have not ended yet.
+    private var withHummingbird = 0
+    /// The webhook being collected: its head, body so far and arrival.
+    private var collecting: (head: HTTPRequest, body: ByteBuffer, since: ContinuousClock.Instant)?
+    /// A webhook of ours waits for its commit: later parts are held (HTTP/1.1 pipelining).
+    private var storing = false
+    private var held: [HTTPRequestPart] = []
+    /// The server's stop, held while a webhook of ours is in progress: passed on after its
+    /// answer (Hummingbird's connection handler, not knowing of it, would close at once).
+    private var heldQuiesce: Any?
+    /// A read asked for while storing, made after the answer.
+    private var readWanted = false
+
+    init(webhooks: WebhookController, logger: Logger) {
+        self.webhooks = webhooks
+        self.logger = logger
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        if storing {
+            held.append(part)
+            return
+        }
+        switch part {
+        case .head(let head):
+            if withHummingbird == 0, takes(head) {
+                collecting = (head, context.channel.allocator.buffer(capacity: 2048), .now)
+            } else {
+                withHummingbird += 1
+                context.fireChannelRead(data)
+            }
+        case .body(let chunk):
+            guard var webhook = collecting else { return context.fireChannelRead(data) }
+            if webhook.body.readableBytes + chunk.readableBytes > webhooks.maxBytes {
+                // Too large: Hummingbird answers 413 (it counts it) from the parts so far and the rest.
+                passOn(context, head: webhook.head, body: webhook.body)
+                context.fireChannelRead(data)
+                return
+            }
+            collecting = nil   // the buffer stays uniquely referenced while it grows
+            webhook.body.writeImmutableBuffer(chunk)
+            collecting = webhook
+        case .end(let trailers):
+            guard let webhook = collecting else { return context.fireChannelRead(data) }
+            collecting = nil
+            store(context, webhook, trailers: trailers)
+        }
+    }
+
+    /// A POST to the path that keeps the connection open and expects no interim answer.
+    private func takes(_ head: HTTPRequest) -> Bool {
+        head.method == .post && head.path == Self.path
+            && !(head.headerFields[.connection]?.lowercased().contains("close") ?? false)
+            && head.headerFields[.expect] == nil
+    }
+
+    /// Hands a webhook collected so far to Hummingbird, as if it had never been looked at;
+    /// `end` when the request has ended (with its trailers, if any).
+    private func passOn(_ context: ChannelHandlerContext, head: HTTPRequest, body: ByteBuffer, end: HTTPFields?? = nil) {
+        collecting = nil
+        withHummingbird += 1
+        context.fireChannelRead(wrapInboundOut(.head(head)))
+        if body.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(.body(body))) }
+        if let end { context.fireChannelRead(wrapInboundOut(.end(end))) }
+    }
+
+    private func store(_ context: ChannelHandlerContext,
+                       _ webhook: (head: HTTPRequest, body: ByteBuffer, since: ContinuousClock.Instant), trailers: HTTPFields?) {
+        guard let signers = webhooks.channels.freshSigners(),
+              case .store(let batch) = WebhookController.judge(
+                  body: Data(webhook.body.readableBytesView),
+                  signature: webhook.head.headerFields[WebhookController.signatureHeader], signers: signers) else {
+            passOn(context, head: webhook.head, body: webhook.body, end: .some(trailers))
+            return
+        }
+        storing = true
+        let eventLoop = context.eventLoop
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: eventLoop)
+        let webhooks = self.webhooks
+        webhooks.committer.enqueue(batch) { result in
+            if case .success(let outcome) = result { webhooks.record(outcome) }
+            eventLoop.execute {
+                bound.value.handler.answer(bound.value.context, result, since: webhook.since)
+            }
+        }
+    }
+
+    private func answer(_ context: ChannelHandlerContext, _ result: Result<IngestRepository.Outcome, any Error>,
+                        since: ContinuousClock.Instant) {
+        var head = HTTPResponse(status: .ok)
+        let body: ByteBuffer
+        switch result {
+        case .success:
+            head.headerFields[.contentType] = "text/plain"
+            body = ByteBuffer(string: "OK")
+        case .failure(let error):
+            let answer = ErrorMiddleware<ChorusRequestContext>.chorusError(for: error, on: "POST \(Self.path)", logger: logger)
+            head.status = .init(code: answer.status)
+            head.headerFields[.contentType] = "application/json; charset=utf-8"
+            if let seconds = ErrorMiddleware<ChorusRequestContext>.retryAfter(answer) { head.headerFields[.retryAfter] = seconds }
+            body = ErrorMiddleware<ChorusRequestContext>.body(answer)
+        }
+        head.headerFields[.contentLength] = String(body.readableBytes)
+        head.headerFields[.date] = HTTPDate.now()
+        head.headerFields[.server] = "Chorus"
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(body)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        let elapsed = ContinuousClock.now - since
+        webhooks.metrics.recordRequest(route: Self.path, method: "POST", status: head.status.code,
+                                       seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        webhooks.metrics.increment("chorus_webhook_fast_path_total")
+        storing = false
+        // What arrived meanwhile, in order (a part may start another webhook of ours and be held
+        // again); outside a read, so the read's end is signalled for Hummingbird's side to take them.
+        let parts = held
+        held = []
+        for (index, part) in parts.enumerated() {
+            if storing {
+                held.append(contentsOf: parts[index...])
+                break
+            }
+            channelRead(context: context, data: wrapInboundOut(part))
+        }
+        if !parts.isEmpty { context.fireChannelReadComplete() }
+        if !storing, collecting == nil, let event = heldQuiesce {
+            heldQuiesce = nil
+            context.fireUserInboundEventTriggered(event)
+        }
+        if !storing, readWanted {
+            readWanted = false
+            context.read()
+        }
+    }
+
+    /// No more reading from the socket while a webhook of ours is stored: a client sending
+    /// request after request meets TCP's backpressure instead of growing `held`.
+    func read(context: ChannelHandlerContext) {
+        if storing {
+            readWanted = true
+        } else {
+            context.read()
+        }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        // Hummingbird's responses: each one's end frees the way for webhooks of ours.
+        if case .end = unwrapOutboundIn(data) { withHummingbird = max(0, withHummingbird - 1) }
+        context.write(data, promise: promise)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent, storing || collecting != nil {
+            heldQuiesce = event
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+}
+
+/// The `Date` header's value (RFC 9110 IMF-fixdate), formatted once a second.
+enum HTTPDate {
+    private static let cache = Mutex<(second: Int, text: String)>((-1, ""))
+    private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    static func now() -> String {
+        let second = Int(Date().timeIntervalSince1970)
+        return cache.withLock { cached in
+            if cached.second != second { cached = (second, format(second)) }
+            return cached.text
+        }
+    }
+
+    static func format(_ second: Int) -> String {
+        var time = time_t(second)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+    }
+}
