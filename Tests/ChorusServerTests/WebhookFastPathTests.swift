@@ -65,6 +65,26 @@ struct WebhookFastPathTests {
         }
     }
 
+    @Test("a webhook over 256 kB is stored through the router, off the event loop")
+    func largeBodyThroughRouter() async throws {
+        try await TestServer.with { server in
+            _ = try await ChannelRepository(server.db).add(Fixtures.channel())
+            let small = WebhookTests.envelope([[WebhookTests.change([WebhookTests.message("l.1", from: "111", text: "small")])]])
+            #expect(try await WebhookTests().post(server, small).status == 200)
+            #expect(try await WebhookTests().post(server, small).status == 200)   // the list is read now: in the pipeline
+            let before = try await Self.fastPathCount(server) ?? 0
+            #expect(before >= 1)
+            let text = String(repeating: "long message ", count: 25_000)   // 325 kB
+            let large = WebhookTests.envelope([[WebhookTests.change([WebhookTests.message("l.2", from: "111", text: text)])]])
+            #expect(try await WebhookTests().post(server, large).status == 200)
+            #expect(try await Self.fastPathCount(server) == before)
+            let stored = try await server.db.read { sql in
+                try await sql.raw("SELECT text FROM messages WHERE wamid = 'l.2'").first()?.decode(column: "text", as: String.self)
+            }
+            #expect(stored == text)
+        }
+    }
+
     @Test("a webhook that asks to close the connection is answered and the connection closed")
     func connectionClose() async throws {
         try await TestServer.with { server in

@@ -17,7 +17,7 @@ import Synchronization
 /// Only the plain case is taken here: a keep-alive POST to the exact path, while no request
 /// of this connection is with Hummingbird (responses must leave in request order), with the
 /// channel list fresh in `ChannelDirectory`, correctly signed and parsed. Anything else —
-/// a bad signature, malformed JSON, an oversized body, `Connection: close`, `Expect` — is
+/// a bad signature, malformed JSON, a body over 256 kB, `Connection: close`, `Expect` — is
 /// passed on untouched to `WebhookController.receive`, which answers it as before. Once a
 /// batch is handed to the committer, its answer (200, or the error the commit ended with in
 /// the API's shape) is written here.
@@ -28,6 +28,9 @@ final class WebhookFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPResponsePart
 
     static let path = "/webhooks/whatsapp"
+    /// The largest body checked and parsed here. Meta's webhooks are a few kB; a larger one
+    /// would hold up every other connection of this event loop while it is parsed.
+    static let largestBody = 256 << 10
 
     private let webhooks: WebhookController
     private let logger: Logger
@@ -65,8 +68,9 @@ final class WebhookFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             }
         case .body(let chunk):
             guard var webhook = collecting else { return context.fireChannelRead(data) }
-            if webhook.body.readableBytes + chunk.readableBytes > webhooks.maxBytes {
-                // Too large: Hummingbird answers 413 (it counts it) from the parts so far and the rest.
+            if webhook.body.readableBytes + chunk.readableBytes > Self.largestBody {
+                // Large: parsed off the event loop by the router's handler (which answers 413,
+                // and counts it, past `maxBytes`), from the parts so far and the rest.
                 passOn(context, head: webhook.head, body: webhook.body)
                 context.fireChannelRead(data)
                 return

@@ -1,0 +1,124 @@
+import ChorusCore
+import ChorusStore
+import ChorusTestSupport
+import ChorusWhatsApp
+import Foundation
+import HTTPTypes
+import NIOCore
+import NIOEmbedded
+import NIOHTTPTypes
+import Testing
+@testable import ChorusServer
+
+/// `WebhookFastPath` alone in a test channel, in front of a recorder standing for Hummingbird,
+/// over a running server's committer and database: what it passes on, holds and answers.
+@Suite("WebhookFastPath in a test channel")
+struct WebhookFastPathHandlerTests {
+    /// Stands for Hummingbird's side of the pipeline: records the stop it is told of.
+    final class Recorder: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = HTTPRequestPart
+        var stops = 0
+        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+            if event is ChannelShouldQuiesceEvent { stops += 1 }
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    static func webhook(_ wamid: String, to number: String = "100000000000001") throws -> [HTTPRequestPart] {
+        let change = WebhookTests.change([WebhookTests.message(wamid, from: "111", text: wamid)], phoneNumberID: number)
+        let body = try ASCIIJSON.encode(WebhookTests.envelope([[change]]))
+        var head = HTTPRequest(method: .post, scheme: nil, authority: "127.0.0.1", path: "/webhooks/whatsapp")
+        head.headerFields[HTTPField.Name("X-Hub-Signature-256")!] = WebhookSignature.header(for: body, secret: WebhookTests.secret)
+        return [.head(head), .body(ByteBuffer(bytes: body)), .end(nil)]
+    }
+
+    @Test("a stored webhook holds later requests and the server's stop until its answer is written")
+    func holdsUntilAnswered() async throws {
+        try await TestServer.with { server in
+            _ = try await ChannelRepository(server.db).add(Fixtures.channel())
+            // A committer of its own, not yet running: the commit comes when the test says.
+            let committer = GroupCommitter(ingest: IngestRepository(server.db))
+            let webhooks = WebhookController(channels: ChannelDirectory(channels: ChannelRepository(server.db)), committer: committer,
+                                             metrics: Metrics(), maxBytes: 4 << 20)
+            _ = try await webhooks.channels.signers()   // the channel list read, as the first webhook does
+            let recorder = Recorder()
+            let channel = NIOAsyncTestingChannel(loop: NIOAsyncTestingEventLoop())
+            try await channel.testingEventLoop.executeInContext {
+                try channel.pipeline.syncOperations.addHandlers([WebhookFastPath(webhooks: webhooks, logger: TestDatabase.logger), recorder])
+            }
+
+            for part in try Self.webhook("e.1") { try await channel.writeInbound(part) }
+            let health = HTTPRequest(method: .get, scheme: nil, authority: "127.0.0.1", path: "/healthz")
+            try await channel.writeInbound(HTTPRequestPart.head(health))
+            try await channel.writeInbound(HTTPRequestPart.end(nil))
+            // Told while the webhook waits for its commit.
+            let heldBack = try await channel.testingEventLoop.executeInContext {
+                channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+                return recorder.stops
+            }
+            #expect(heldBack == 0, "the stop must wait for the webhook's answer")
+            #expect(try await channel.readInbound(as: HTTPRequestPart.self) == nil, "the next request must wait too")
+            let committing = Task { try await committer.run() }
+            defer { committing.cancel() }
+
+            // The answer, written once the commit is done: 200 "OK" with the headers Hummingbird gives.
+            guard case .head(let head) = try await channel.waitForOutboundWrite(as: HTTPResponsePart.self) else {
+                Issue.record("no response head first")
+                return
+            }
+            #expect(head.status == .ok)
+            #expect(head.headerFields[.contentLength] == "2" && head.headerFields[.server] == "Chorus")
+            #expect(head.headerFields[.date]?.hasSuffix(" GMT") == true)
+            guard case .body(let body) = try await channel.waitForOutboundWrite(as: HTTPResponsePart.self) else {
+                Issue.record("no body")
+                return
+            }
+            #expect(String(buffer: body) == "OK")
+            guard case .end = try await channel.waitForOutboundWrite(as: HTTPResponsePart.self) else {
+                Issue.record("no end")
+                return
+            }
+            // Only then the request that came after it, and then the stop.
+            guard case .head(let passed) = try await channel.waitForInboundWrite(as: HTTPRequestPart.self) else {
+                Issue.record("the held request was not passed on")
+                return
+            }
+            #expect(passed.path == "/healthz")
+            guard case .end = try await channel.waitForInboundWrite(as: HTTPRequestPart.self) else {
+                Issue.record("the held request's end was not passed on")
+                return
+            }
+            let stops = try await channel.testingEventLoop.executeInContext { recorder.stops }
+            #expect(stops == 1)
+            #expect(try await WebhookTests().messageCount(server.db) == 1)
+            _ = try await channel.finish()
+        }
+    }
+
+    @Test("a commit that fails is answered in the API's error shape")
+    func failedCommitAnswer() async throws {
+        try await TestServer.with { server in
+            _ = try await ChannelRepository(server.db).add(Fixtures.channel())
+            let webhooks = server.runtime.webhooks
+            _ = try await webhooks.channels.signers()
+            // What a webhook for an unknown number is kept in is gone: its group and its retry fail.
+            try await server.db.transaction { sql in try await sql.raw("DROP TABLE webhook_unhandled").run() }
+            let channel = NIOAsyncTestingChannel(loop: NIOAsyncTestingEventLoop())
+            try await channel.testingEventLoop.executeInContext {
+                try channel.pipeline.syncOperations.addHandler(WebhookFastPath(webhooks: webhooks, logger: TestDatabase.logger))
+            }
+            for part in try Self.webhook("f.1", to: "999999") { try await channel.writeInbound(part) }
+            guard case .head(let head) = try await channel.waitForOutboundWrite(as: HTTPResponsePart.self),
+                  case .body(let body) = try await channel.waitForOutboundWrite(as: HTTPResponsePart.self) else {
+                Issue.record("no answer")
+                return
+            }
+            #expect(head.status.code == 500)
+            #expect(head.headerFields[.contentType] == "application/json; charset=utf-8")
+            let error = try JSONValue.parse(Array(body.readableBytesView))
+            #expect(error["error"]?["code"]?.string == "internal_error")
+            #expect(Int(head.headerFields[.contentLength] ?? "") == body.readableBytes)
+            _ = try await channel.finish()
+        }
+    }
+}
