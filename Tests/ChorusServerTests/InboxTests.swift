@@ -1,5 +1,5 @@
 import ChorusCore
-import ChorusStore
+@testable import ChorusStore
 import ChorusTestSupport
 import Foundation
 import SQLKit
@@ -249,6 +249,24 @@ struct MessageJSONTests {
         let full = #"{"id":9,"channelId":1,"status":"snoozed","assigneeId":4,"teamId":2,"contact":{"id":5,"waId":"4917","userId":"DE.1","name":"Ana \"Q\" Ölz","username":"ana"},"lastMessageAt":1700000000000,"lastInboundAt":1699999999000,"lastMessagePreview":"Line\nbreak 👋","version":12,"snoozedUntil":1700000100000,"windowOpenUntil":1700086399000,"unread":false,"labelIds":[3,1]}"#
         let bare = #"{"id":10,"channelId":1,"status":"open","contact":{"id":6},"lastMessageAt":1,"lastMessagePreview":"","version":1,"labelIds":[]}"#
         try expectSameAsCodable([full, bare], ConversationJSON.text)
+    }
+
+    @Test("the event socket's frame writer produces the same JSON as the Codable form, keys sorted")
+    func eventFrameSameAsCodable() throws {
+        struct Frame: Codable {
+            var id: Int64
+            var type: String
+            var at: Int64
+            var conversationId: Int64?
+            var data: JSONValue
+            var message: MessageRecord?
+        }
+        let withMessage = #"{"id":41,"type":"message.created","at":1700000000123,"conversationId":3,"data":{"conversationId":3,"messageId":8,"note":"a \"q\" / ✓"},"message":{"id":8,"conversationId":3,"direction":"inbound","type":"text","status":"received","text":"Hi","content":{"text":{"body":"Hi"}},"timestamp":1700000000001}}"#
+        let bare = #"{"id":42,"type":"presence","at":1,"data":{"memberIds":[1,2],"away":false}}"#
+        try expectSameAsCodable([withMessage, bare]) { (frame: Frame) in
+            EventFrames.text(FeedEvent(id: frame.id, at: frame.at, kind: frame.type, conversationID: frame.conversationId,
+                                       assigneeID: nil, memberID: nil, payload: frame.data, message: frame.message))
+        }
     }
 
     /// Each JSON decoded, then written by `direct`: the same document as JSONEncoder's, and

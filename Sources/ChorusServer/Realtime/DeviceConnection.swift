@@ -67,7 +67,18 @@ extension DeviceHub {
 
         /// May this device see the event? The same decision as `GET /conversations/{id}`.
         func mayReceive(_ event: FeedEvent) -> Bool {
+            Self.mayReceive(event, as: actor.withLock { $0 })
+        }
+
+        /// The frames of `items` this device may see, in order: its rights read once for all.
+        func visible(_ items: [(event: FeedEvent, item: EventFrames.Item)]) -> [EventFrames.Item] {
             let actor = self.actor.withLock { $0 }
+            var visible: [EventFrames.Item] = []
+            for entry in items where Self.mayReceive(entry.event, as: actor) { visible.append(entry.item) }
+            return visible
+        }
+
+        static func mayReceive(_ event: FeedEvent, as actor: Actor) -> Bool {
             if let member = event.memberID, member != actor.memberID { return false }
             guard event.conversationID != nil else { return true }
             return AccessPolicy.decide(actor, .viewConversation(assigneeID: event.assigneeID)) == .allow

@@ -46,7 +46,7 @@ final class DeviceHub: Sendable {
         var frames: [[Int64]: [ByteBuffer]] = [:]
         var perLoop: [ObjectIdentifier: (loop: any EventLoop, writes: [(any Channel, [ByteBuffer])])] = [:]
         for connection in connections {
-            let visible = items.filter { connection.mayReceive($0.event) }.map(\.item)
+            let visible = connection.visible(items)
             guard !visible.isEmpty else { continue }
             let key = visible.map(\.id)
             let bytes = frames[key] ?? EventFrames.frames(visible)

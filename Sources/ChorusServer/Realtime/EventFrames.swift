@@ -1,6 +1,5 @@
 import ChorusCore
 import ChorusStore
-import Foundation
 import NIOCore
 
 /// The JSON frames of the event socket: `{"id", "type", "at", "conversationId", "data", "message"}`,
@@ -45,18 +44,22 @@ enum EventFrames {
         return frames
     }
 
-    struct Frame: Encodable {
-        var id: Int64
-        var type: String
-        var at: Int64
-        var conversationId: Int64?
-        var data: JSONValue
-        var message: MessageRecord?
-    }
-
+    /// `{"at","conversationId","data","id","message","type"}`, keys sorted as the API's
+    /// JSONEncoder writes them, written directly: the pump writes every event once for all
+    /// devices, and JSONEncoder was ~5 % of the server's CPU during the fan-out.
     static func text(_ event: FeedEvent) -> String {
-        let frame = Frame(id: event.id, type: event.kind, at: event.at, conversationId: event.conversationID,
-                          data: event.payload, message: event.message)
-        return (try? String(decoding: JSONBody.encoder.encode(frame), as: UTF8.self)) ?? "{}"
+        var out = #"{"at":"#
+        out.reserveCapacity(event.message == nil ? 128 : 512)
+        out += String(event.at)
+        if let conversation = event.conversationID { out += #","conversationId":"#; out += String(conversation) }
+        out += #","data":"#
+        event.payload.write(to: &out)
+        out += #","id":"#
+        out += String(event.id)
+        if let message = event.message { out += #","message":"#; MessageJSON.write(message, to: &out) }
+        out += #","type":"#
+        JSONValue.writeString(event.kind, to: &out)
+        out += "}"
+        return out
     }
 }
