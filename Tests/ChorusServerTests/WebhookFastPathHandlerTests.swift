@@ -95,6 +95,35 @@ struct WebhookFastPathHandlerTests {
         }
     }
 
+    @Test("a stop held while a webhook is collected is passed on with the webhook when the router takes it")
+    func stopFollowsPassedOnWebhook() async throws {
+        try await TestServer.with { server in
+            let webhooks = server.runtime.webhooks
+            let recorder = Recorder()
+            let channel = NIOAsyncTestingChannel(loop: NIOAsyncTestingEventLoop())
+            try await channel.testingEventLoop.executeInContext {
+                try channel.pipeline.syncOperations.addHandlers([WebhookFastPath(webhooks: webhooks, logger: TestDatabase.logger), recorder])
+            }
+            let head = HTTPRequest(method: .post, scheme: nil, authority: "127.0.0.1", path: "/webhooks/whatsapp")
+            try await channel.writeInbound(HTTPRequestPart.head(head))
+            try await channel.writeInbound(HTTPRequestPart.body(ByteBuffer(string: "{")))
+            let heldBack = try await channel.testingEventLoop.executeInContext {
+                channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+                return recorder.stops
+            }
+            #expect(heldBack == 0, "half a webhook: the stop waits")
+            // Over 256 kB: the router's handler takes the webhook, and with it the stop.
+            try await channel.writeInbound(HTTPRequestPart.body(ByteBuffer(repeating: UInt8(ascii: " "), count: 300_000)))
+            guard case .head = try await channel.readInbound(as: HTTPRequestPart.self) else {
+                Issue.record("the webhook was not passed on")
+                return
+            }
+            let stops = try await channel.testingEventLoop.executeInContext { recorder.stops }
+            #expect(stops == 1)
+            _ = try await channel.finish()
+        }
+    }
+
     @Test("a commit that fails is answered in the API's error shape")
     func failedCommitAnswer() async throws {
         try await TestServer.with { server in

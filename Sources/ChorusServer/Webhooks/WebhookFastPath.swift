@@ -100,6 +100,14 @@ final class WebhookFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelRead(wrapInboundOut(.head(head)))
         if body.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(.body(body))) }
         if let end { context.fireChannelRead(wrapInboundOut(.end(end))) }
+        passOnHeldStop(context)
+    }
+
+    /// The server's stop, held while a webhook of ours was in progress, passed on once none is.
+    private func passOnHeldStop(_ context: ChannelHandlerContext) {
+        guard !storing, collecting == nil, let event = heldQuiesce else { return }
+        heldQuiesce = nil
+        context.fireUserInboundEventTriggered(event)
     }
 
     private func store(_ context: ChannelHandlerContext,
@@ -161,10 +169,7 @@ final class WebhookFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             channelRead(context: context, data: wrapInboundOut(part))
         }
         if !parts.isEmpty { context.fireChannelReadComplete() }
-        if !storing, collecting == nil, let event = heldQuiesce {
-            heldQuiesce = nil
-            context.fireUserInboundEventTriggered(event)
-        }
+        passOnHeldStop(context)
         if !storing, readWanted {
             readWanted = false
             context.read()
