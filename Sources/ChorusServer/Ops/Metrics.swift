@@ -33,7 +33,7 @@ public final class Metrics: Sendable {
         "chorus_webhook_unhandled_total": "Webhook items kept for diagnostics (unknown numbers or fields).",
         "chorus_webhook_group_commits_total": "Webhook group commits (one transaction, one fsync on SQLite, each).",
         "chorus_webhook_group_batches_total": "Webhook requests stored through group commits (over commits: the mean group size).",
-        "chorus_webhook_fast_path_total": "Webhooks answered from the connection's pipeline, without the router (the rest: refused, or sent while another request of the connection was open).",
+        "chorus_webhook_fast_path_total": "Webhooks answered from the connection's pipeline, without the router (the others: refused, over 256 kB, behind another request of their connection, or the first after the channel list's 1 s cache expired).",
         "chorus_outbound_total": "Outbound send attempts, by outcome.",
         "chorus_outbound_queue_depth": "Messages waiting in the outbound queue at the last check.",
     ]
