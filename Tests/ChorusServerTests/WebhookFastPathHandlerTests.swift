@@ -124,6 +124,12 @@ struct WebhookFastPathHandlerTests {
         }
     }
 
+    @Test("the Date header is RFC 9110's IMF-fixdate")
+    func httpDate() {
+        #expect(HTTPDate.format(784_111_777) == "Sun, 06 Nov 1994 08:49:37 GMT")   // RFC 9110's own example
+        #expect(HTTPDate.format(1_795_737_600) == "Fri, 27 Nov 2026 00:00:00 GMT")
+    }
+
     @Test("a commit that fails is answered in the API's error shape")
     func failedCommitAnswer() async throws {
         try await TestServer.with { server in
