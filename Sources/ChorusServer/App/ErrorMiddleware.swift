@@ -11,13 +11,17 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let answer = Self.chorusError(for: error, on: "\(request.method) \(request.uri.path)", logger: context.logger)
-            var response = Self.response(answer)
-            if let seconds = Self.retryAfter(answer) { response.headers[.retryAfter] = seconds }
+            let answer = ErrorAnswer.chorusError(for: error, on: "\(request.method) \(request.uri.path)", logger: context.logger)
+            var response = ErrorAnswer.response(answer)
+            if let seconds = ErrorAnswer.retryAfter(answer) { response.headers[.retryAfter] = seconds }
             return response
         }
     }
+}
 
+/// The API's answer to an error, for the router (`ErrorMiddleware`) and for `WebhookFastPath`,
+/// which answers outside it.
+enum ErrorAnswer {
     /// The API error `error` is answered with, logging what an operator must see.
     static func chorusError(for error: any Error, on route: @autoclosure () -> String, logger: Logger) -> ChorusError {
         switch error {

@@ -115,7 +115,8 @@ public final class Metrics: Sendable {
 
     /// Counts one HTTP request and observes its latency, under one lock, its labels written
     /// straight in sorted order (every request passes here; no dictionaries to build and sort).
-    func recordRequest(route: String, method: String, status: Int, seconds: Double) {
+    func recordRequest(route: String, method: String, status: Int, took elapsed: Duration) {
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         var routeLabel = ""
         Self.appendLabel("route", route, to: &routeLabel)
         var requestLabels = ""
@@ -140,10 +141,8 @@ struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         let response = try await next(request, context)
-        let elapsed = ContinuousClock.now - start
-        let route = context.endpointPath ?? "unmatched"
-        metrics.recordRequest(route: route, method: request.method.rawValue, status: response.status.code,
-                              seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        metrics.recordRequest(route: context.endpointPath ?? "unmatched", method: request.method.rawValue,
+                              status: response.status.code, took: ContinuousClock.now - start)
         return response
     }
 }

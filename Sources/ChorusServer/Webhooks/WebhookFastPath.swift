@@ -139,11 +139,11 @@ final class WebhookFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             head.headerFields[.contentType] = "text/plain"
             body = ByteBuffer(string: "OK")
         case .failure(let error):
-            let answer = ErrorMiddleware<ChorusRequestContext>.chorusError(for: error, on: "POST \(Self.path)", logger: logger)
+            let answer = ErrorAnswer.chorusError(for: error, on: "POST \(Self.path)", logger: logger)
             head.status = .init(code: answer.status)
             head.headerFields[.contentType] = "application/json; charset=utf-8"
-            if let seconds = ErrorMiddleware<ChorusRequestContext>.retryAfter(answer) { head.headerFields[.retryAfter] = seconds }
-            body = ErrorMiddleware<ChorusRequestContext>.body(answer)
+            if let seconds = ErrorAnswer.retryAfter(answer) { head.headerFields[.retryAfter] = seconds }
+            body = ErrorAnswer.body(answer)
         }
         head.headerFields[.contentLength] = String(body.readableBytes)
         head.headerFields[.date] = HTTPDate.now()
@@ -151,9 +151,7 @@ final class WebhookFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        let elapsed = ContinuousClock.now - since
-        webhooks.metrics.recordRequest(route: Self.path, method: "POST", status: head.status.code,
-                                       seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        webhooks.metrics.recordRequest(route: Self.path, method: "POST", status: head.status.code, took: ContinuousClock.now - since)
         webhooks.metrics.increment("chorus_webhook_fast_path_total")
         storing = false
         // What arrived meanwhile, in order (a part may start another webhook of ours and be held
