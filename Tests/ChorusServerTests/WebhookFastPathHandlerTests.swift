@@ -95,6 +95,56 @@ struct WebhookFastPathHandlerTests {
         }
     }
 
+    /// Stands for the socket: counts the reads asked of it.
+    final class ReadCounter: ChannelOutboundHandler, @unchecked Sendable {
+        typealias OutboundIn = Any
+        var reads = 0
+        func read(context: ChannelHandlerContext) {
+            reads += 1
+            context.read()
+        }
+    }
+
+    @Test("reads pass while a webhook is stored, and are held once a request arrives behind it")
+    func readsHeldOnlyBehindPipelinedRequest() async throws {
+        try await TestServer.with { server in
+            _ = try await ChannelRepository(server.db).add(Fixtures.channel())
+            let committer = GroupCommitter(ingest: IngestRepository(server.db))   // commits when the test says
+            let webhooks = WebhookController(channels: ChannelDirectory(channels: ChannelRepository(server.db)), committer: committer,
+                                             metrics: Metrics(), maxBytes: 4 << 20)
+            _ = try await webhooks.channels.signers()
+            let counter = ReadCounter()
+            let channel = NIOAsyncTestingChannel(loop: NIOAsyncTestingEventLoop())
+            try await channel.testingEventLoop.executeInContext {
+                try channel.pipeline.syncOperations.addHandlers([counter, WebhookFastPath(webhooks: webhooks, logger: TestDatabase.logger)])
+            }
+            let readNow = {
+                try await channel.testingEventLoop.executeInContext { () -> Int in
+                    let before = counter.reads
+                    channel.pipeline.read()
+                    return counter.reads - before
+                }
+            }
+            for part in try Self.webhook("r.1") { try await channel.writeInbound(part) }
+            #expect(try await readNow() == 1, "nothing behind the stored webhook: the socket is still read")
+            let health = HTTPRequest(method: .get, scheme: nil, authority: "127.0.0.1", path: "/healthz")
+            try await channel.writeInbound(HTTPRequestPart.head(health))
+            #expect(try await readNow() == 0, "a request waits behind it: no more reading")
+            let readsBefore = try await channel.testingEventLoop.executeInContext { counter.reads }
+            let committing = Task { try await committer.run() }
+            defer { committing.cancel() }
+            guard case .head(let head) = try await channel.waitForOutboundWrite(as: HTTPResponsePart.self) else {
+                Issue.record("no answer")
+                return
+            }
+            #expect(head.status == .ok)
+            _ = try await channel.waitForInboundWrite(as: HTTPRequestPart.self)   // the held request, passed on
+            let readsAfter = try await channel.testingEventLoop.executeInContext { counter.reads }
+            #expect(readsAfter == readsBefore + 1, "the held read is made after the answer")
+            _ = try await channel.finish()
+        }
+    }
+
     @Test("a stop held while a webhook is collected is passed on with the webhook when the router takes it")
     func stopFollowsPassedOnWebhook() async throws {
         try await TestServer.with { server in

@@ -103,6 +103,26 @@ struct WebhookTests {
         }
     }
 
+    @Test("a signature is checked byte for byte: any byte off, a short one, or a bad digit is refused")
+    func signatureBytes() throws {
+        let body = Array("{\"object\":\"whatsapp_business_account\"}".utf8)
+        let key = WebhookSignature.Key(secret: Self.secret)
+        let header = WebhookSignature.header(for: body, secret: Self.secret)
+        let claimed = try #require(WebhookSignature.claimedMAC(header))
+        #expect(WebhookSignature.isValid(claimed, body: body, key: key))
+        #expect(WebhookSignature.claimedMAC(header.uppercased().replacingOccurrences(of: "SHA256=", with: "sha256=")) == claimed)
+        for index in [0, 15, 31] {
+            var off = claimed
+            off[index] ^= 0x01
+            #expect(!WebhookSignature.isValid(off, body: body, key: key), "byte \(index)")
+        }
+        #expect(!WebhookSignature.isValid(Array(claimed.dropLast()), body: body, key: key))
+        #expect(!WebhookSignature.isValid(claimed, body: body + [0x20], key: key))
+        #expect(WebhookSignature.claimedMAC(String(header.dropLast())) == nil)
+        #expect(WebhookSignature.claimedMAC(String(header.dropLast()) + "g") == nil)
+        #expect(WebhookSignature.claimedMAC("sha1=" + header.dropFirst(7)) == nil)
+    }
+
     @Test("a payload signed with one app's secret cannot write into another app's number", arguments: [true, false])
     func crossApp(fastPath: Bool) async throws {
         try await TestServer.with(configure: { $0.webhookFastPath = fastPath }) { server in

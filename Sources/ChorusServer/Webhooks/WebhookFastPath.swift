@@ -43,8 +43,9 @@ final class WebhookFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// The server's stop, held while a webhook of ours is in progress: passed on after its
     /// answer (Hummingbird's connection handler, not knowing of it, would close at once).
     private var heldQuiesce: Any?
-    /// A read asked for while storing, made after the answer.
+    /// A read asked for while reads were held, made after the answer.
     private var readWanted = false
+    private var holdsReads: Bool { storing && !held.isEmpty }
 
     init(webhooks: WebhookController, logger: Logger) {
         self.webhooks = webhooks
@@ -167,16 +168,19 @@ final class WebhookFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         }
         if !parts.isEmpty { context.fireChannelReadComplete() }
         passOnHeldStop(context)
-        if !storing, readWanted {
+        if readWanted, !holdsReads {
             readWanted = false
             context.read()
         }
     }
 
-    /// No more reading from the socket while a webhook of ours is stored: a client sending
-    /// request after request meets TCP's backpressure instead of growing `held`.
+    /// No more reading from the socket once a request arrived behind a webhook of ours that is
+    /// being stored: a client sending request after request meets TCP's backpressure instead of
+    /// growing `held` (by more than one read's parts). Until then reads pass: a client that waits
+    /// for each answer, as Meta does, sends nothing meanwhile, and holding its reads cost two
+    /// `epoll_ctl` calls per webhook (NIO stops watching a socket no read is pending on).
     func read(context: ChannelHandlerContext) {
-        if storing {
+        if holdsReads {
             readWanted = true
         } else {
             context.read()

@@ -20,19 +20,27 @@ public enum WebhookSignature {
         return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
     }
 
-    /// Checks in constant time (the MAC's own comparison) whether `claimed` — the header's
-    /// bytes, from `claimedMAC` — is `body`'s HMAC with `key`.
+    /// Checks in constant time whether `claimed` — the header's bytes, from `claimedMAC` — is
+    /// `body`'s HMAC with `key`. (The bytes compared directly: the MAC's own `==`, generic over
+    /// `DataProtocol`, took as long as a third of the hashing.)
     public static func isValid(_ claimed: [UInt8], body: some DataProtocol, key: Key) -> Bool {
         var hmac = key.prepared
         hmac.update(data: body)
-        return hmac.finalize() == claimed
+        return hmac.finalize().withUnsafeBytes { mac in
+            guard mac.count == claimed.count else { return false }
+            var difference: UInt8 = 0
+            for index in 0..<mac.count { difference |= mac[index] ^ claimed[index] }   // no early exit
+            return difference == 0
+        }
     }
+
+    private static let prefix = Array("sha256=".utf8)
 
     /// The 32 bytes a `sha256=<64 hex digits>` header claims; nil for anything else.
     public static func claimedMAC(_ header: String?) -> [UInt8]? {
         guard var header else { return nil }
         return header.withUTF8 { text -> [UInt8]? in
-            let prefix = Array("sha256=".utf8)
+            let prefix = Self.prefix
             guard text.count == prefix.count + 64, text.starts(with: prefix) else { return nil }
             let digits = UnsafeBufferPointer(rebasing: text[prefix.count...])
             var valid = true
