@@ -163,21 +163,41 @@ struct InboxBench {
         for _ in 0..<senders { connections.append(try await WebhookSender.connect(host: "127.0.0.1", port: port)) }
         defer { for sender in connections { sender.close() } }
         // One evenly spaced schedule, dealt round the senders: webhook n is due at n / rate s
-        // (in bursts of one per sender instead, 50 arrived together every 50 ms).
-        let began = ContinuousClock.now + .milliseconds(10)
+        // (in bursts of one per sender instead, 50 arrived together every 50 ms). Every webhook
+        // is encoded and signed before the schedule starts: done on the way, that took a fifth
+        // of this process's CPU, on the cores the server under test shares (BENCHMARKS.md).
         let interval = 1_000_000 / rate   // µs
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for (worker, sender) in connections.enumerated() {
+        let perSender = rate / senders * seconds
+        let wallStart = Date().timeIntervalSince1970
+        let prepared = try await withThrowingTaskGroup(of: (Int, [(wamid: String, body: Data, signature: String)]).self) { group in
+            for worker in 0..<senders {
                 group.addTask {
-                    for i in 0..<(rate / senders * seconds) {
-                        let due = began + .microseconds((i * senders + worker) * interval)
-                        if due > .now { try await Task.sleep(until: due) }
+                    let webhooks = try (0..<perSender).map { i in
                         let wamid = "wamid.\(tag).\(worker).\(i)"
                         let customer = Int.random(in: 0..<options.conversations)
+                        // Meta's timestamp: the second the webhook is due.
+                        let timestamp = Int(wallStart) + (i * senders + worker) * interval / 1_000_000
                         let body = try ASCIIJSON.encode(Self.webhook(wamid: wamid, from: DataGenerator.contactWaID(customer),
-                                                                     name: DataGenerator.contactName(customer)))
-                        let (postedAt, answeredAt) = try await sender.post(body, signature: WebhookSignature.header(for: body, secret: Self.secret))
-                        sent.withLock { $0[wamid] = Sent(due: due, posted: postedAt) }
+                                                                     name: DataGenerator.contactName(customer), timestamp: timestamp))
+                        return (wamid, body, WebhookSignature.header(for: body, secret: Self.secret))
+                    }
+                    return (worker, webhooks)
+                }
+            }
+            var byWorker: [Int: [(wamid: String, body: Data, signature: String)]] = [:]
+            for try await (worker, webhooks) in group { byWorker[worker] = webhooks }
+            return byWorker
+        }
+        let began = ContinuousClock.now + .milliseconds(10)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (worker, sender) in connections.enumerated() {
+                let webhooks = prepared[worker] ?? []
+                group.addTask {
+                    for (i, webhook) in webhooks.enumerated() {
+                        let due = began + .microseconds((i * senders + worker) * interval)
+                        if due > .now { try await Task.sleep(until: due) }
+                        let (postedAt, answeredAt) = try await sender.post(webhook.body, signature: webhook.signature)
+                        sent.withLock { $0[webhook.wamid] = Sent(due: due, posted: postedAt) }
                         acks.withLock { $0.append((milliseconds(from: postedAt, to: answeredAt), milliseconds(from: due, to: answeredAt))) }
                     }
                 }
@@ -365,12 +385,12 @@ struct InboxBench {
     /// name index and its search index that real traffic, whose names rarely change, does not
     /// cause: on SQLite with the full run's data, 10.7 pages written per message against 7.3 before
     /// migration 10 — `bench/sqlite_pages_per_message.py`.)
-    static func webhook(wamid: String, from: String, name: String) -> JSONValue {
+    static func webhook(wamid: String, from: String, name: String, timestamp: Int) -> JSONValue {
         ["object": "whatsapp_business_account", "entry": [["id": "910000002", "changes": [["field": "messages", "value": [
             "messaging_product": "whatsapp",
             "metadata": ["display_phone_number": "49170", "phone_number_id": .string(phone)],
             "contacts": [["profile": ["name": .string(name)], "wa_id": .string(from)]],
-            "messages": [["from": .string(from), "id": .string(wamid), "timestamp": .string(String(Int(Date().timeIntervalSince1970))),
+            "messages": [["from": .string(from), "id": .string(wamid), "timestamp": .string(String(timestamp)),
                           "type": "text", "text": ["body": .string("fan-out \(wamid)")]]],
         ]]]]]]
     }

@@ -17,7 +17,10 @@ public enum WebhookSignature {
 
     public static func header(for body: some DataProtocol, secret: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
-        return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var text = Array("sha256=".utf8)
+        for byte in mac { text += [digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]] }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// Checks in constant time whether `claimed` — the header's bytes, from `claimedMAC` — is
