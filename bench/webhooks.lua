@@ -1,35 +1,31 @@
--- wrk script: each thread posts its own slice of pre-signed webhooks (bench/make_webhooks.py),
--- so every request carries a unique message id.
-local threads = {}
+-- wrk script: each thread posts its own file of ready, pre-signed webhook requests
+-- (bench/make_webhooks.py: BENCH_WEBHOOKS.<thread>, NUL after each), so every request carries
+-- a unique message id. The file is read whole in `init` (milliseconds: wrk starts each thread
+-- as soon as its own `init` returns, and its clock only after the last one), and each request
+-- is cut from it when wrk asks for it.
 local counter = 0
 
 function setup(thread)
   thread:set("index", counter)
   counter = counter + 1
-  table.insert(threads, thread)
 end
 
 function init(args)
-  local file = os.getenv("BENCH_WEBHOOKS")
-  local total = tonumber(os.getenv("BENCH_THREADS"))
-  requests = {}
-  local line_number = 0
-  for line in io.lines(file) do
-    if line_number % total == index then
-      local tab = string.find(line, "\t", 1, true)
-      table.insert(requests, wrk.format("POST", "/webhooks/whatsapp",
-        { ["Content-Type"] = "application/json", ["X-Hub-Signature-256"] = string.sub(line, 1, tab - 1) },
-        string.sub(line, tab + 1)))
-    end
-    line_number = line_number + 1
-  end
-  position = 0
+  local file = assert(io.open(os.getenv("BENCH_WEBHOOKS") .. "." .. index, "rb"))
+  requests = file:read("*a")
+  file:close()
+  position = 1
 end
 
 function request()
-  position = position + 1
-  if position > #requests then position = 1 end  -- wraps: later requests are redeliveries
-  return requests[position]
+  local stop = string.find(requests, "\0", position, true)
+  if not stop then  -- wraps: later requests are redeliveries
+    position = 1
+    stop = string.find(requests, "\0", 1, true)
+  end
+  local request = string.sub(requests, position, stop - 1)
+  position = stop + 1
+  return request
 end
 
 function done(summary, latency, requests)
