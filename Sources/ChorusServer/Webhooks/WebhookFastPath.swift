@@ -45,6 +45,7 @@ final class WebhookFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private var heldQuiesce: Any?
     /// A read asked for while reads were held, made after the answer.
     private var readWanted = false
+    /// Reads wait while a request waits behind a webhook of ours (`read(context:)` says why).
     private var holdsReads: Bool { storing && !held.isEmpty }
 
     init(webhooks: WebhookController, logger: Logger) {

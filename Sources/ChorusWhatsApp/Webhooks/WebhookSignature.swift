@@ -19,7 +19,10 @@ public enum WebhookSignature {
         let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
         let digits = Array("0123456789abcdef".utf8)
         var text = Array("sha256=".utf8)
-        for byte in mac { text += [digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]] }
+        for byte in mac {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
         return String(decoding: text, as: UTF8.self)
     }
 
