@@ -3,10 +3,9 @@ import ChorusStore
 import ChorusTestSupport
 import ChorusWhatsApp
 import Foundation
-import HTTPTypes
 import NIOCore
 import NIOEmbedded
-import NIOHTTPTypes
+import NIOHTTP1
 import Testing
 @testable import ChorusServer
 
@@ -16,7 +15,7 @@ import Testing
 struct WebhookFastPathHandlerTests {
     /// Stands for Hummingbird's side of the pipeline: records the stop it is told of.
     final class Recorder: ChannelInboundHandler, @unchecked Sendable {
-        typealias InboundIn = HTTPRequestPart
+        typealias InboundIn = HTTPServerRequestPart
         var stops = 0
         func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
             if event is ChannelShouldQuiesceEvent { stops += 1 }
@@ -24,11 +23,11 @@ struct WebhookFastPathHandlerTests {
         }
     }
 
-    static func webhook(_ wamid: String, to number: String = "100000000000001") throws -> [HTTPRequestPart] {
+    static func webhook(_ wamid: String, to number: String = "100000000000001") throws -> [HTTPServerRequestPart] {
         let change = WebhookTests.change([WebhookTests.message(wamid, from: "111", text: wamid)], phoneNumberID: number)
         let body = try ASCIIJSON.encode(WebhookTests.envelope([[change]]))
-        var head = HTTPRequest(method: .post, scheme: nil, authority: "127.0.0.1", path: "/webhooks/whatsapp")
-        head.headerFields[HTTPField.Name("X-Hub-Signature-256")!] = WebhookSignature.header(for: body, secret: WebhookTests.secret)
+        let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/webhooks/whatsapp",
+                                   headers: ["X-Hub-Signature-256": WebhookSignature.header(for: body, secret: WebhookTests.secret)])
         return [.head(head), .body(ByteBuffer(bytes: body)), .end(nil)]
     }
 
@@ -48,43 +47,43 @@ struct WebhookFastPathHandlerTests {
             }
 
             for part in try Self.webhook("e.1") { try await channel.writeInbound(part) }
-            let health = HTTPRequest(method: .get, scheme: nil, authority: "127.0.0.1", path: "/healthz")
-            try await channel.writeInbound(HTTPRequestPart.head(health))
-            try await channel.writeInbound(HTTPRequestPart.end(nil))
+            let health = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/healthz")
+            try await channel.writeInbound(HTTPServerRequestPart.head(health))
+            try await channel.writeInbound(HTTPServerRequestPart.end(nil))
             // Told while the webhook waits for its commit.
             let heldBack = try await channel.testingEventLoop.executeInContext {
                 channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
                 return recorder.stops
             }
             #expect(heldBack == 0, "the stop must wait for the webhook's answer")
-            #expect(try await channel.readInbound(as: HTTPRequestPart.self) == nil, "the next request must wait too")
+            #expect(try await channel.readInbound(as: HTTPServerRequestPart.self) == nil, "the next request must wait too")
             let committing = Task { try await committer.run() }
             defer { committing.cancel() }
 
             // The answer, written once the commit is done: 200 "OK" with the headers Hummingbird gives.
-            guard case .head(let head) = try await channel.waitForOutboundWrite(as: HTTPResponsePart.self) else {
+            guard case .head(let head) = try await channel.waitForOutboundWrite(as: HTTPServerResponsePart.self) else {
                 Issue.record("no response head first")
                 return
             }
             #expect(head.status == .ok)
-            #expect(head.headerFields[.contentLength] == "2" && head.headerFields[.server] == "Chorus")
-            #expect(head.headerFields[.date]?.hasSuffix(" GMT") == true)
-            guard case .body(let body) = try await channel.waitForOutboundWrite(as: HTTPResponsePart.self) else {
+            #expect(head.headers["Content-Length"] == ["2"] && head.headers["Server"] == ["Chorus"])
+            #expect(head.headers.first(name: "Date")?.hasSuffix(" GMT") == true)
+            guard case .body(.byteBuffer(let body)) = try await channel.waitForOutboundWrite(as: HTTPServerResponsePart.self) else {
                 Issue.record("no body")
                 return
             }
             #expect(String(buffer: body) == "OK")
-            guard case .end = try await channel.waitForOutboundWrite(as: HTTPResponsePart.self) else {
+            guard case .end = try await channel.waitForOutboundWrite(as: HTTPServerResponsePart.self) else {
                 Issue.record("no end")
                 return
             }
             // Only then the request that came after it, and then the stop.
-            guard case .head(let passed) = try await channel.waitForInboundWrite(as: HTTPRequestPart.self) else {
+            guard case .head(let passed) = try await channel.waitForInboundWrite(as: HTTPServerRequestPart.self) else {
                 Issue.record("the held request was not passed on")
                 return
             }
-            #expect(passed.path == "/healthz")
-            guard case .end = try await channel.waitForInboundWrite(as: HTTPRequestPart.self) else {
+            #expect(passed.uri == "/healthz")
+            guard case .end = try await channel.waitForInboundWrite(as: HTTPServerRequestPart.self) else {
                 Issue.record("the held request's end was not passed on")
                 return
             }
@@ -127,18 +126,18 @@ struct WebhookFastPathHandlerTests {
             }
             for part in try Self.webhook("r.1") { try await channel.writeInbound(part) }
             #expect(try await readNow() == 1, "nothing behind the stored webhook: the socket is still read")
-            let health = HTTPRequest(method: .get, scheme: nil, authority: "127.0.0.1", path: "/healthz")
-            try await channel.writeInbound(HTTPRequestPart.head(health))
+            let health = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/healthz")
+            try await channel.writeInbound(HTTPServerRequestPart.head(health))
             #expect(try await readNow() == 0, "a request waits behind it: no more reading")
             let readsBefore = try await channel.testingEventLoop.executeInContext { counter.reads }
             let committing = Task { try await committer.run() }
             defer { committing.cancel() }
-            guard case .head(let head) = try await channel.waitForOutboundWrite(as: HTTPResponsePart.self) else {
+            guard case .head(let head) = try await channel.waitForOutboundWrite(as: HTTPServerResponsePart.self) else {
                 Issue.record("no answer")
                 return
             }
             #expect(head.status == .ok)
-            _ = try await channel.waitForInboundWrite(as: HTTPRequestPart.self)   // the held request, passed on
+            _ = try await channel.waitForInboundWrite(as: HTTPServerRequestPart.self)   // the held request, passed on
             let readsAfter = try await channel.testingEventLoop.executeInContext { counter.reads }
             #expect(readsAfter == readsBefore + 1, "the held read is made after the answer")
             _ = try await channel.finish()
@@ -154,17 +153,17 @@ struct WebhookFastPathHandlerTests {
             try await channel.testingEventLoop.executeInContext {
                 try channel.pipeline.syncOperations.addHandlers([WebhookFastPath(webhooks: webhooks, logger: TestDatabase.logger), recorder])
             }
-            let head = HTTPRequest(method: .post, scheme: nil, authority: "127.0.0.1", path: "/webhooks/whatsapp")
-            try await channel.writeInbound(HTTPRequestPart.head(head))
-            try await channel.writeInbound(HTTPRequestPart.body(ByteBuffer(string: "{")))
+            let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/webhooks/whatsapp")
+            try await channel.writeInbound(HTTPServerRequestPart.head(head))
+            try await channel.writeInbound(HTTPServerRequestPart.body(ByteBuffer(string: "{")))
             let heldBack = try await channel.testingEventLoop.executeInContext {
                 channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
                 return recorder.stops
             }
             #expect(heldBack == 0, "half a webhook: the stop waits")
             // Over 256 kB: the router's handler takes the webhook, and with it the stop.
-            try await channel.writeInbound(HTTPRequestPart.body(ByteBuffer(repeating: UInt8(ascii: " "), count: 300_000)))
-            guard case .head = try await channel.readInbound(as: HTTPRequestPart.self) else {
+            try await channel.writeInbound(HTTPServerRequestPart.body(ByteBuffer(repeating: UInt8(ascii: " "), count: 300_000)))
+            guard case .head = try await channel.readInbound(as: HTTPServerRequestPart.self) else {
                 Issue.record("the webhook was not passed on")
                 return
             }
@@ -193,16 +192,16 @@ struct WebhookFastPathHandlerTests {
                 try channel.pipeline.syncOperations.addHandler(WebhookFastPath(webhooks: webhooks, logger: TestDatabase.logger))
             }
             for part in try Self.webhook("f.1", to: "999999") { try await channel.writeInbound(part) }
-            guard case .head(let head) = try await channel.waitForOutboundWrite(as: HTTPResponsePart.self),
-                  case .body(let body) = try await channel.waitForOutboundWrite(as: HTTPResponsePart.self) else {
+            guard case .head(let head) = try await channel.waitForOutboundWrite(as: HTTPServerResponsePart.self),
+                  case .body(.byteBuffer(let body)) = try await channel.waitForOutboundWrite(as: HTTPServerResponsePart.self) else {
                 Issue.record("no answer")
                 return
             }
             #expect(head.status.code == 500)
-            #expect(head.headerFields[.contentType] == "application/json; charset=utf-8")
+            #expect(head.headers["Content-Type"] == ["application/json; charset=utf-8"])
             let error = try JSONValue.parse(Array(body.readableBytesView))
             #expect(error["error"]?["code"]?.string == "internal_error")
-            #expect(Int(head.headerFields[.contentLength] ?? "") == body.readableBytes)
+            #expect(Int(head.headers.first(name: "Content-Length") ?? "") == body.readableBytes)
             _ = try await channel.finish()
         }
     }

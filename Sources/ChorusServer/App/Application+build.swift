@@ -51,7 +51,7 @@ public func makeApplication(router: Router<ChorusRequestContext>, runtime: Choru
     var http1 = HTTP1Channel.Configuration()
     if config.webhookFastPath {
         let webhooks = runtime.webhooks
-        http1.additionalChannelHandlers = { [WebhookFastPath(webhooks: webhooks, logger: logger)] }
+        http1.additionalChannelHandlers = { [WebhookFastPath.Installer(webhooks: webhooks, logger: logger)] }
     }
     // A device that does not answer the close handshake is dropped after 5 s (default 15), so
     // a stopping server is not held up by it (EventsController closes sockets on shutdown).

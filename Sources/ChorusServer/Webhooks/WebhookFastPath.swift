@@ -1,17 +1,19 @@
 import ChorusCore
 import ChorusStore
 import Foundation
-import HTTPTypes
 import Logging
 import NIOCore
-import NIOHTTPTypes
+import NIOHTTP1
+import NIOHTTPTypesHTTP1
 
 /// Serves a signed `POST /webhooks/whatsapp` in the connection's channel pipeline, between
-/// NIO's HTTP codec and Hummingbird: the body is collected, checked and parsed on the event
+/// NIO's HTTP/1 decoder and Hummingbird: the body is collected, checked and parsed on the event
 /// loop, handed to the group committer with a callback, and answered from the event loop.
 /// Through Hummingbird each webhook also cost a Swift task's wake-ups, the router and the
 /// middleware, a request context and a response writer — work of the same size as storing
-/// the message (BENCHMARKS.md, session 15).
+/// the message (BENCHMARKS.md, session 15). It sits before `HTTP1ToHTTPServerCodec` (see
+/// `WebhookFastPath.Installer`), so a webhook's head is never converted to Swift HTTP Types
+/// (3 % of the server's CPU under ingest, session 16); what it passes on is converted there.
 ///
 /// Only the plain case is taken here: a keep-alive POST to the exact path, while no request
 /// of this connection is with Hummingbird (responses must leave in request order), with the
@@ -21,10 +23,10 @@ import NIOHTTPTypes
 /// batch is handed to the committer, its answer (200, or the error the commit ended with in
 /// the API's shape) is written here.
 final class WebhookFastPath: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
 
     static let path = "/webhooks/whatsapp"
     /// The largest body checked and parsed here. Meta's webhooks are a few kB; a larger one
@@ -36,10 +38,10 @@ final class WebhookFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// Requests passed on to Hummingbird whose responses have not ended yet.
     private var withHummingbird = 0
     /// The webhook being collected: its head, body so far and arrival.
-    private var collecting: (head: HTTPRequest, body: ByteBuffer, since: ContinuousClock.Instant)?
+    private var collecting: (head: HTTPRequestHead, body: ByteBuffer, since: ContinuousClock.Instant)?
     /// A webhook of ours waits for its commit: later parts are held (HTTP/1.1 pipelining).
     private var storing = false
-    private var held: [HTTPRequestPart] = []
+    private var held: [HTTPServerRequestPart] = []
     /// The server's stop, held while a webhook of ours is in progress: passed on after its
     /// answer (Hummingbird's connection handler, not knowing of it, would close at once).
     private var heldQuiesce: Any?
@@ -87,15 +89,13 @@ final class WebhookFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// A POST to the path that keeps the connection open and expects no interim answer.
-    private func takes(_ head: HTTPRequest) -> Bool {
-        head.method == .post && head.path == Self.path
-            && !(head.headerFields[.connection]?.lowercased().contains("close") ?? false)
-            && head.headerFields[.expect] == nil
+    private func takes(_ head: HTTPRequestHead) -> Bool {
+        head.method == .POST && head.uri == Self.path && head.isKeepAlive && !head.headers.contains(name: "expect")
     }
 
     /// Hands a webhook collected so far to Hummingbird, as if it had never been looked at;
     /// `end` when the request has ended (with its trailers, if any).
-    private func passOn(_ context: ChannelHandlerContext, head: HTTPRequest, body: ByteBuffer, end: HTTPFields?? = nil) {
+    private func passOn(_ context: ChannelHandlerContext, head: HTTPRequestHead, body: ByteBuffer, end: HTTPHeaders?? = nil) {
         collecting = nil
         withHummingbird += 1
         context.fireChannelRead(wrapInboundOut(.head(head)))
@@ -112,11 +112,11 @@ final class WebhookFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func store(_ context: ChannelHandlerContext,
-                       _ webhook: (head: HTTPRequest, body: ByteBuffer, since: ContinuousClock.Instant), trailers: HTTPFields?) {
+                       _ webhook: (head: HTTPRequestHead, body: ByteBuffer, since: ContinuousClock.Instant), trailers: HTTPHeaders?) {
         guard let signers = webhooks.channels.freshSigners(),
               case .store(let batch) = WebhookController.judge(
                   body: Data(webhook.body.readableBytesView),
-                  signature: webhook.head.headerFields[WebhookController.signatureHeader], signers: signers) else {
+                  signature: webhook.head.headers.first(name: "X-Hub-Signature-256"), signers: signers) else {
             passOn(context, head: webhook.head, body: webhook.body, end: .some(trailers))
             return
         }
@@ -134,26 +134,27 @@ final class WebhookFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func answer(_ context: ChannelHandlerContext, _ result: Result<IngestRepository.Outcome, any Error>,
                         since: ContinuousClock.Instant) {
-        var head = HTTPResponse(status: .ok)
+        var status = HTTPResponseStatus.ok
+        var headers = HTTPHeaders()
         let body: ByteBuffer
         switch result {
         case .success:
-            head.headerFields[.contentType] = "text/plain"
+            headers.add(name: "Content-Type", value: "text/plain")
             body = ByteBuffer(string: "OK")
         case .failure(let error):
             let answer = ErrorAnswer.chorusError(for: error, on: "POST \(Self.path)", logger: logger)
-            head.status = .init(code: answer.status)
-            head.headerFields[.contentType] = "application/json; charset=utf-8"
-            if let seconds = ErrorAnswer.retryAfter(answer) { head.headerFields[.retryAfter] = seconds }
+            status = HTTPResponseStatus(statusCode: answer.status)
+            headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+            if let seconds = ErrorAnswer.retryAfter(answer) { headers.add(name: "Retry-After", value: seconds) }
             body = ErrorAnswer.body(answer)
         }
-        head.headerFields[.contentLength] = String(body.readableBytes)
-        head.headerFields[.date] = HTTPDate.now()
-        head.headerFields[.server] = "Chorus"
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.write(wrapOutboundOut(.body(body)), promise: nil)
+        headers.add(name: "Content-Length", value: String(body.readableBytes))
+        headers.add(name: "Date", value: HTTPDate.now())
+        headers.add(name: "Server", value: "Chorus")
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        webhooks.metrics.recordRequest(route: Self.path, method: "POST", status: head.status.code, took: ContinuousClock.now - since)
+        webhooks.metrics.recordRequest(route: Self.path, method: "POST", status: Int(status.code), took: ContinuousClock.now - since)
         webhooks.metrics.increment("chorus_webhook_fast_path_total")
         storing = false
         // What arrived meanwhile, in order (a part may start another webhook of ours and be held
@@ -200,5 +201,33 @@ final class WebhookFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         context.fireUserInboundEventTriggered(event)
+    }
+}
+
+extension WebhookFastPath {
+    /// Puts a `WebhookFastPath` just before `HTTP1ToHTTPServerCodec` and takes itself out.
+    /// Hummingbird adds its `additionalChannelHandlers` after that codec, where requests are
+    /// already Swift HTTP Types; the fast path wants NIO's own parts, unconverted.
+    final class Installer: ChannelInboundHandler, RemovableChannelHandler {
+        typealias InboundIn = NIOAny   // passes everything on, for the moment it is there
+        private let fastPath: WebhookFastPath
+        private let logger: Logger
+
+        init(webhooks: WebhookController, logger: Logger) {
+            self.fastPath = WebhookFastPath(webhooks: webhooks, logger: logger)
+            self.logger = logger
+        }
+
+        func handlerAdded(context: ChannelHandlerContext) {
+            let pipeline = context.pipeline.syncOperations
+            do {
+                let codec = try pipeline.handler(type: HTTP1ToHTTPServerCodec.self)
+                try pipeline.addHandler(fastPath, position: .before(codec))
+            } catch {
+                // Every webhook of this connection then goes through the router, as before.
+                logger.warning("webhook fast path not installed on a connection: \(error)")
+            }
+            pipeline.removeHandler(context: context, promise: nil)
+        }
     }
 }
