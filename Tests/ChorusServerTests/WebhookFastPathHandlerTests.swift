@@ -173,6 +173,23 @@ struct WebhookFastPathHandlerTests {
         }
     }
 
+    @Test("the 200 answer written as bytes is what NIO's encoder writes for the answer's parts")
+    func encodedOK() throws {
+        let (head, body) = WebhookFastPath.answerParts(.success(IngestRepository.Outcome()), logger: TestDatabase.logger)
+        let channel = EmbeddedChannel(handler: HTTPResponseEncoder())
+        try channel.writeOutbound(HTTPServerResponsePart.head(head))
+        try channel.writeOutbound(HTTPServerResponsePart.body(.byteBuffer(body)))
+        try channel.writeOutbound(HTTPServerResponsePart.end(nil))
+        var written = ""
+        while let part = try channel.readOutbound(as: IOData.self) {
+            guard case .byteBuffer(let bytes) = part else { continue }
+            written += String(buffer: bytes)
+        }
+        let date = try #require(head.headers.first(name: "Date"))
+        #expect(written == WebhookFastPath.encodedOKText(date: date))
+        _ = try channel.finish()
+    }
+
     @Test("the Date header is RFC 9110's IMF-fixdate")
     func httpDate() {
         #expect(HTTPDate.format(784_111_777) == "Sun, 06 Nov 1994 08:49:37 GMT")   // RFC 9110's own example

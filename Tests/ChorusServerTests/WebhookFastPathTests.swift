@@ -41,12 +41,13 @@ struct WebhookFastPathTests {
                             try Self.signedPost("p.bad", secret: "wrong"), try Self.signedPost("p.4"), Self.healthz,
                             try Self.signedPost("p.5")]
             connection.send(requests.joined())
-            var answers: [(status: Int, body: String)] = []
-            for _ in requests {
-                let answer = try connection.readAnswer()
-                answers.append((answer.status, answer.body))
-            }
+            var answers: [(status: Int, headers: [String: String], body: String)] = []
+            for _ in requests { answers.append(try connection.readAnswer()) }
             #expect(answers.map(\.status) == [200, 200, 200, 200, 401, 200, 200, 200])
+            for answer in answers where answer.body == "OK" {   // the same headers whichever path answered
+                #expect(answer.headers["content-type"] == "text/plain" && answer.headers["server"] == "Chorus")
+                #expect(answer.headers["date"]?.hasSuffix(" GMT") == true && answer.headers["content-length"] == "2")
+            }
             #expect(answers.map(\.body)[0...1] == ["OK", "OK"])
             #expect(answers[2].body.contains("\"status\""), "the health check's own answer, in its place: \(answers[2].body)")
             #expect(answers[4].body.contains("invalid_signature"))

@@ -50,9 +50,23 @@ final class WebhookFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// Reads wait while a request waits behind a webhook of ours (`read(context:)` says why).
     private var holdsReads: Bool { storing && !held.isEmpty }
 
+    /// The response encoder's context: a 200 is written from there, already encoded (nil in a
+    /// pipeline without NIO's encoder, as in tests: answers then go as parts).
+    private var encoder: ChannelHandlerContext?
+    /// The whole 200 answer as bytes, for the `Date` it carries: rebuilt once a second.
+    private var encodedOK: (date: String, bytes: ByteBuffer)?
+
     init(webhooks: WebhookController, logger: Logger) {
         self.webhooks = webhooks
         self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        encoder = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        encoder = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -134,26 +148,19 @@ final class WebhookFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func answer(_ context: ChannelHandlerContext, _ result: Result<IngestRepository.Outcome, any Error>,
                         since: ContinuousClock.Instant) {
-        var status = HTTPResponseStatus.ok
-        var headers = HTTPHeaders()
-        let body: ByteBuffer
-        switch result {
-        case .success:
-            headers.add(name: "Content-Type", value: "text/plain")
-            body = ByteBuffer(string: "OK")
-        case .failure(let error):
-            let answer = ErrorAnswer.chorusError(for: error, on: "POST \(Self.path)", logger: logger)
-            status = HTTPResponseStatus(statusCode: answer.status)
-            headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
-            if let seconds = ErrorAnswer.retryAfter(answer) { headers.add(name: "Retry-After", value: seconds) }
-            body = ErrorAnswer.body(answer)
+        let status: HTTPResponseStatus
+        if case .success = result, let encoder {
+            // Bytes written past the encoder, which keeps no state between responses; every
+            // response of Hummingbird's on this connection has ended (`withHummingbird` is 0).
+            status = .ok
+            encoder.writeAndFlush(NIOAny(okBytes()), promise: nil)
+        } else {
+            let (head, body) = Self.answerParts(result, logger: logger)
+            status = head.status
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         }
-        headers.add(name: "Content-Length", value: String(body.readableBytes))
-        headers.add(name: "Date", value: HTTPDate.now())
-        headers.add(name: "Server", value: "Chorus")
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         webhooks.metrics.recordRequest(route: Self.path, method: "POST", status: Int(status.code), took: ContinuousClock.now - since)
         webhooks.metrics.increment("chorus_webhook_fast_path_total")
         storing = false
@@ -174,6 +181,42 @@ final class WebhookFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             readWanted = false
             context.read()
         }
+    }
+
+    /// A webhook's answer as HTTP parts: 200 "OK", or the error its commit ended with in the
+    /// API's shape; the same headers as Hummingbird's answers.
+    static func answerParts(_ result: Result<IngestRepository.Outcome, any Error>, logger: Logger) -> (HTTPResponseHead, ByteBuffer) {
+        var status = HTTPResponseStatus.ok
+        var headers = HTTPHeaders()
+        let body: ByteBuffer
+        switch result {
+        case .success:
+            headers.add(name: "Content-Type", value: "text/plain")
+            body = ByteBuffer(string: "OK")
+        case .failure(let error):
+            let answer = ErrorAnswer.chorusError(for: error, on: "POST \(Self.path)", logger: logger)
+            status = HTTPResponseStatus(statusCode: answer.status)
+            headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+            if let seconds = ErrorAnswer.retryAfter(answer) { headers.add(name: "Retry-After", value: seconds) }
+            body = ErrorAnswer.body(answer)
+        }
+        headers.add(name: "Content-Length", value: String(body.readableBytes))
+        headers.add(name: "Date", value: HTTPDate.now())
+        headers.add(name: "Server", value: "Chorus")
+        return (HTTPResponseHead(version: .http1_1, status: status, headers: headers), body)
+    }
+
+    /// The 200 answer's bytes, as `answerParts` would have NIO's encoder write them.
+    private func okBytes() -> ByteBuffer {
+        let date = HTTPDate.now()
+        if let cached = encodedOK, cached.date == date { return cached.bytes }
+        let bytes = ByteBuffer(string: Self.encodedOKText(date: date))
+        encodedOK = (date, bytes)
+        return bytes
+    }
+
+    static func encodedOKText(date: String) -> String {
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nDate: \(date)\r\nServer: Chorus\r\n\r\nOK"
     }
 
     /// No more reading from the socket once a request arrived behind a webhook of ours that is
