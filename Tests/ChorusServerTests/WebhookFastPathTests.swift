@@ -56,6 +56,10 @@ struct WebhookFastPathTests {
                 try await sql.raw("SELECT wamid FROM messages ORDER BY id").all().map { try $0.decode(column: "wamid", as: String.self) }
             }
             #expect(stored == ["p.0", "p.1", "p.2", "p.3", "p.4", "p.5"])
+            // Counted alike whichever path answered.
+            let metrics = try await server.request("GET", "/metrics").text
+            #expect(metrics.contains(#"chorus_http_requests_total{method="POST",route="/webhooks/whatsapp",status="200"} 6"#))
+            #expect(metrics.contains(#"chorus_http_requests_total{method="POST",route="/webhooks/whatsapp",status="401"} 1"#))
             let served = try await Self.fastPathCount(server)
             if fastPath {
                 // At least the webhooks sent with nothing else open before them on the connection.

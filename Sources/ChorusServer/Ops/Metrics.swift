@@ -113,19 +113,35 @@ public final class Metrics: Sendable {
         out += "\""
     }
 
+    /// A request's labels as text, in sorted order: `request` for the counter (method, route,
+    /// status), `route` for the latency histogram. Made once where they never change.
+    struct RequestLabels: Sendable {
+        let request: String
+        let route: String
+
+        init(route: String, method: String, status: Int) {
+            var routeLabel = ""
+            Metrics.appendLabel("route", route, to: &routeLabel)
+            var requestLabels = ""
+            Metrics.appendLabel("method", method, to: &requestLabels)
+            requestLabels += "," + routeLabel + ","
+            Metrics.appendLabel("status", String(status), to: &requestLabels)
+            self.request = requestLabels
+            self.route = routeLabel
+        }
+    }
+
     /// Counts one HTTP request and observes its latency, under one lock, its labels written
     /// straight in sorted order (every request passes here; no dictionaries to build and sort).
     func recordRequest(route: String, method: String, status: Int, took elapsed: Duration) {
+        recordRequest(RequestLabels(route: route, method: method, status: status), took: elapsed)
+    }
+
+    func recordRequest(_ labels: RequestLabels, took elapsed: Duration) {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        var routeLabel = ""
-        Self.appendLabel("route", route, to: &routeLabel)
-        var requestLabels = ""
-        Self.appendLabel("method", method, to: &requestLabels)
-        requestLabels += "," + routeLabel + ","
-        Self.appendLabel("status", String(status), to: &requestLabels)
         state.withLock { state in
-            state.counters["chorus_http_requests_total", default: [:]][requestLabels, default: 0] += 1
-            state.histograms["chorus_http_request_duration_seconds", default: [:]][routeLabel, default: Histogram()].observe(seconds)
+            state.counters["chorus_http_requests_total", default: [:]][labels.request, default: 0] += 1
+            state.histograms["chorus_http_request_duration_seconds", default: [:]][labels.route, default: Histogram()].observe(seconds)
         }
     }
 
