@@ -61,10 +61,7 @@ struct WebhookFastPathHandlerTests {
             defer { committing.cancel() }
 
             // The answer, written once the commit is done: 200 "OK" with the headers Hummingbird gives.
-            guard case .head(let head) = try await channel.waitForOutboundWrite(as: HTTPServerResponsePart.self) else {
-                Issue.record("no response head first")
-                return
-            }
+            let head = try #require(try await Self.answerHead(channel), "no response head first")
             #expect(head.status == .ok)
             #expect(head.headers["Content-Length"] == ["2"] && head.headers["Server"] == ["Chorus"])
             #expect(head.headers.first(name: "Date")?.hasSuffix(" GMT") == true)
@@ -92,6 +89,12 @@ struct WebhookFastPathHandlerTests {
             #expect(try await WebhookTests().messageCount(server.db) == 1)
             _ = try await channel.finish()
         }
+    }
+
+    /// The head of the next response part written, nil if the next part is not a head.
+    static func answerHead(_ channel: NIOAsyncTestingChannel) async throws -> HTTPResponseHead? {
+        guard case .head(let head) = try await channel.waitForOutboundWrite(as: HTTPServerResponsePart.self) else { return nil }
+        return head
     }
 
     /// Stands for the socket: counts the reads asked of it.
@@ -132,10 +135,7 @@ struct WebhookFastPathHandlerTests {
             let readsBefore = try await channel.testingEventLoop.executeInContext { counter.reads }
             let committing = Task { try await committer.run() }
             defer { committing.cancel() }
-            guard case .head(let head) = try await channel.waitForOutboundWrite(as: HTTPServerResponsePart.self) else {
-                Issue.record("no answer")
-                return
-            }
+            let head = try #require(try await Self.answerHead(channel), "no answer")
             #expect(head.status == .ok)
             _ = try await channel.waitForInboundWrite(as: HTTPServerRequestPart.self)   // the held request, passed on
             let readsAfter = try await channel.testingEventLoop.executeInContext { counter.reads }
@@ -209,7 +209,7 @@ struct WebhookFastPathHandlerTests {
                 try channel.pipeline.syncOperations.addHandler(WebhookFastPath(webhooks: webhooks, logger: TestDatabase.logger))
             }
             for part in try Self.webhook("f.1", to: "999999") { try await channel.writeInbound(part) }
-            guard case .head(let head) = try await channel.waitForOutboundWrite(as: HTTPServerResponsePart.self),
+            guard let head = try await Self.answerHead(channel),
                   case .body(.byteBuffer(let body)) = try await channel.waitForOutboundWrite(as: HTTPServerResponsePart.self) else {
                 Issue.record("no answer")
                 return

@@ -1,6 +1,7 @@
 import ChorusCore
 import ChorusStore
 import Foundation
+import HTTPTypes
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -132,7 +133,7 @@ final class WebhookFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         guard let signers = webhooks.channels.freshSigners(),
               case .store(let batch) = WebhookController.judge(
                   body: Data(webhook.body.readableBytesView),
-                  signature: webhook.head.headers.first(name: "X-Hub-Signature-256"), signers: signers) else {
+                  signature: webhook.head.headers.first(name: WebhookController.signatureHeader.rawName), signers: signers) else {
             passOn(context, head: webhook.head, body: webhook.body, end: .some(trailers))
             return
         }
@@ -163,12 +164,8 @@ final class WebhookFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         }
-        let took = ContinuousClock.now - since
-        if status == .ok {
-            webhooks.metrics.recordRequest(Self.okLabels, took: took)
-        } else {
-            webhooks.metrics.recordRequest(route: Self.path, method: "POST", status: Int(status.code), took: took)
-        }
+        let labels = status == .ok ? Self.okLabels : Metrics.RequestLabels(route: Self.path, method: "POST", status: Int(status.code))
+        webhooks.metrics.recordRequest(labels, took: ContinuousClock.now - since)
         webhooks.metrics.increment("chorus_webhook_fast_path_total")
         storing = false
         // What arrived meanwhile, in order (a part may start another webhook of ours and be held

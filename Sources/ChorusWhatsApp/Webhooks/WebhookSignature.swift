@@ -18,7 +18,7 @@ public enum WebhookSignature {
     public static func header(for body: some DataProtocol, secret: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
         let digits = Array("0123456789abcdef".utf8)
-        var text = Array("sha256=".utf8)
+        var text = prefix
         for byte in mac {
             text.append(digits[Int(byte >> 4)])
             text.append(digits[Int(byte & 0x0F)])
