@@ -1,5 +1,5 @@
 import ChorusCore
-import ChorusStore
+@testable import ChorusStore
 import ChorusTestSupport
 import ChorusWhatsApp
 import Foundation
@@ -76,8 +76,11 @@ struct WebhookTests {
     func answerHeadersAndGroupMetrics() async throws {
         try await TestServer.with { server in
             _ = try await ChannelRepository(server.db).add(Fixtures.channel())
+            let syncsBefore = server.db.walSync?.completed.load(ordering: .relaxed)
             let answer = try await post(server, Self.envelope([[Self.change([Self.message("h.1", from: "111", text: "x")])]]))
             #expect(answer.status == 200)
+            // On SQLite the group's commit is synced (beside the writer) before the 200.
+            if let syncsBefore { #expect(server.db.walSync!.completed.load(ordering: .relaxed) > syncsBefore) }
             #expect(answer.headers["content-security-policy"] == nil && answer.headers["x-content-type-options"] == nil)
             for path in ["/", "/healthz", "/api/v1/conversations"] {
                 let reply = try await server.request("GET", path)
