@@ -164,3 +164,25 @@ def test_security_settings_ask_for_the_step_up_pin(browser, demo):
     admin.get_by_role("button", name="Save").click()
     expect(admin.locator(".settings-form .form-error")).to_have_text("Saved.", timeout=5_000)
     admin.context.close()
+
+
+def test_socket_follows_a_server_whose_event_log_went_back(browser, demo):
+    """A device that saw events up to 10 meets a server whose log ends at 5 (a restored backup,
+    or the last moment before a power loss): it takes the server's mark, so the server's next
+    events (6, 7 …, ids it had already seen once) are shown, not dropped as seen."""
+    page = browser.new_page()
+    page.goto(demo.base + "/")
+    shown = page.evaluate("""async () => {
+        const { EventSocket } = await import('/app/socket.js');
+        const shown = [];
+        const socket = new EventSocket({ onEvent: (e) => shown.push(e.id), onPresence() {}, onState() {}, onClosedForGood() {} });
+        socket.lastEventId = 10;
+        socket.receive({ type: 'hello', lastEventId: 12 });   // ahead: replay follows, keep ours
+        socket.receive({ id: 9, type: 'x' });                  // seen already: dropped
+        socket.receive({ id: 11, type: 'x' });
+        socket.receive({ type: 'hello', lastEventId: 5 });     // behind: take the server's mark
+        socket.receive({ id: 6, type: 'x' });
+        return shown;
+    }""")
+    page.close()
+    assert shown == [11, 6]

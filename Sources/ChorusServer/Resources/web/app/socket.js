@@ -29,7 +29,10 @@ export class EventSocket {
 
   receive(frame) {
     if (frame.type === 'hello') {
-      if (this.lastEventId === null) this.lastEventId = frame.lastEventId;
+      // A server whose event log is behind what this device saw (a restored backup, or the last
+      // moment before a power loss, docs/architecture.md) would reuse those ids: take its mark,
+      // or its new events would be dropped as already seen. The reconnect refreshes the lists.
+      if (this.lastEventId === null || frame.lastEventId < this.lastEventId) this.lastEventId = frame.lastEventId;
       return;
     }
     if (frame.type === 'batch') { for (const event of frame.events) this.receive(event); return; }
