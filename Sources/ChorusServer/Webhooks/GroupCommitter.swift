@@ -48,13 +48,17 @@ public final class GroupCommitter: Service, Sendable {
     /// How long a group's transaction may take before the drain gives up on it.
     private let storeWithin: Duration
     private let logger: Logger
+    /// `ServerConfig.webhookSyncBesideWriter`.
+    private let syncBesideWriter: Bool
     /// Counts groups and the batches in them (their ratio is the mean group size: how many
     /// webhooks share one transaction and one fsync).
     private let metrics: Metrics?
 
     public init(ingest: IngestRepository, maximumGroup: Int = 256, answerWithin: Duration = .seconds(5),
-                storeWithin: Duration = .seconds(10), metrics: Metrics? = nil, logger: Logger = Logger(label: "chorus.group-commit")) {
+                storeWithin: Duration = .seconds(10), syncBesideWriter: Bool = false, metrics: Metrics? = nil,
+                logger: Logger = Logger(label: "chorus.group-commit")) {
         self.ingest = ingest
+        self.syncBesideWriter = syncBesideWriter
         self.metrics = metrics
         self.storeWithin = storeWithin
         self.logger = logger
@@ -88,17 +92,17 @@ public final class GroupCommitter: Service, Sendable {
     }
 
     public func run() async throws {
-        // SQLite with durable commits: each group is synced beside the next one's transaction.
-        let syncer = ingest.syncsSeparately ? CommitSyncer(sync: { [ingest] in try ingest.syncCommitted() }) : nil
+        // SQLite with durable commits, if so configured: each group is synced beside the next
+        // one's transaction.
+        let syncer = syncBesideWriter && ingest.syncsSeparately ? CommitSyncer(sync: { [ingest] in try ingest.syncCommitted() }) : nil
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.watchOverdue(syncer) }
             await withGracefulShutdownHandler {
                 // On SQLite the drain runs on the writer thread itself: a group's transaction,
                 // its answers (handed to the event loops) and the next group's start follow one
-                // another there, with no hop to another thread between them — each hop a
-                // wake-up that, on a busy machine, waited for a core while the writer stood idle
-                // and every queued webhook with it (BENCHMARKS.md, session 17). The watchdog
-                // stays off that thread: it must run while a transaction blocks it.
+                // another there, with no hop through Swift's pool between them (its CPU per
+                // webhook 15–20 → 4 µs; BENCHMARKS.md, session 17). The watchdog stays off that
+                // thread: it must run while a transaction blocks it.
                 await withTaskExecutorPreference(ingest.preferredExecutor) {
                     for await _ in wakeup {
                         await drain(syncer)
