@@ -26,7 +26,6 @@ struct Serve: AsyncParsableCommand {
         if let cap = env("CHORUS_DEVICE_CAP").flatMap(Int.init) { settings.deviceCap = cap }
         if env("CHORUS_SECURE_COOKIES") == "false" { settings.secureCookies = false }
         if env("CHORUS_WEBHOOK_FAST_PATH") == "off" { settings.webhookFastPath = false }
-        if env("CHORUS_WEBHOOK_SYNC") == "beside" { settings.webhookSyncBesideWriter = true }
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let config = settings
         do {

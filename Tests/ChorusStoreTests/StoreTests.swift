@@ -8,43 +8,6 @@ import Testing
 /// The store's behaviour, on whichever engine this run uses (scripts/test runs both).
 @Suite("Store")
 struct StoreTests {
-    @Test("SQLite with FULL syncs the WAL itself: after every transaction, or when asked for deferred ones")
-    func walSyncedByUs() async throws {
-        try await TestDatabase.with { db in
-            guard db.dialect == .sqlite else {
-                // PostgreSQL's commits are durable by themselves: nothing to sync later.
-                #expect(!db.syncsSeparately)
-                try db.syncCommitted()
-                return
-            }
-            let sync = try #require(db.walSync)
-            #expect(db.syncsSeparately)
-            // The writer commits without syncing (NORMAL); readers, which checkpoint, keep FULL.
-            let writerLevel = try await db.transaction { sql in
-                try await sql.raw("PRAGMA synchronous").first()!.decode(column: "synchronous", as: Int.self)
-            }
-            let readerLevel = try await db.read { sql in
-                try await sql.raw("PRAGMA synchronous").first()!.decode(column: "synchronous", as: Int.self)
-            }
-            #expect(writerLevel == 1 && readerLevel == 2)
-            #expect(FileManager.default.fileExists(atPath: sync.logPath))
-
-            let before = sync.completed.load(ordering: .relaxed)
-            try await db.transaction { sql in try await sql.raw("CREATE TABLE synced (n BIGINT)").run() }
-            #expect(sync.completed.load(ordering: .relaxed) == before + 1)
-            // Deferred: committed and visible at once, synced only when asked.
-            try await db.transaction(opening: "SELECT 1 AS one", deferringSync: true) { _, sql in
-                try await sql.raw("INSERT INTO synced (n) VALUES (1)").run()
-            }
-            #expect(sync.completed.load(ordering: .relaxed) == before + 1)
-            #expect(try await db.read { sql in try await sql.raw("SELECT COUNT(*) AS n FROM synced").first()!.decode(column: "n", as: Int.self) } == 1)
-            try db.syncCommitted()
-            #expect(sync.completed.load(ordering: .relaxed) == before + 2)
-        }
-        // A WAL that cannot be opened is a clear, retryable error, not a crash.
-        #expect(throws: StoreError.self) { try WALSync(databasePath: "/nonexistent-\(UInt32.random(in: 0...UInt32.max))/chorus.sqlite").sync() }
-    }
-
     @Test("runs on the engine this run asked for")
     func engine() async throws {
         try await TestDatabase.with { db in

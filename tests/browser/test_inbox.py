@@ -167,9 +167,9 @@ def test_security_settings_ask_for_the_step_up_pin(browser, demo):
 
 
 def test_socket_follows_a_server_whose_event_log_went_back(browser, demo):
-    """A device that saw events up to 10 meets a server whose log ends at 5 (a restored backup,
-    or the last moment before a power loss): it takes the server's mark, so the server's next
-    events (6, 7 …, ids it had already seen once) are shown, not dropped as seen."""
+    """A device that saw events up to 10 meets a server whose log ends at 5 (restored from a
+    backup): it takes the server's mark, so the server's next events (6, 7 …, ids it had seen
+    once) are shown, not dropped as seen."""
     page = browser.new_page()
     page.goto(demo.base + "/")
     shown = page.evaluate("""async () => {

@@ -87,7 +87,7 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
     // inside its transaction), named as this instance so that its own pump passes over it.
     let instance = UUID().uuidString
     let committer = GroupCommitter(ingest: IngestRepository(db, notifying: db.dialect == .postgres ? (ClusterBus.eventsChannel, instance) : nil),
-                                   syncBesideWriter: config.webhookSyncBesideWriter, metrics: metrics, logger: logger)
+                                   metrics: metrics, logger: logger)
     let files = MediaFiles(dataDirectory: config.dataDirectory)
     let media = MediaRepository(db)
     let sender = OutboundSender(outbox: outbox, channels: channels, media: media, files: files, graph: graph,

@@ -30,13 +30,6 @@ public struct ServerConfig: Sendable {
     /// Signed webhooks served in the connection's pipeline (`WebhookFastPath`); off, every
     /// webhook goes through the router (`CHORUS_WEBHOOK_FAST_PATH=off`: for comparison).
     public var webhookFastPath: Bool = true
-    /// SQLite: sync each webhook group's commit on a thread of its own while the writer goes
-    /// on with the next group (`CommitSyncer`), instead of on the writer right after COMMIT
-    /// (`CHORUS_WEBHOOK_SYNC=beside`). Either way a webhook is answered only once durable. Off
-    /// by default: on the bench machine it gave 0–20 % more webhooks/s at ~20 % more CPU per
-    /// webhook (smaller groups), so it loses where the CPU, not the disk, is what limits
-    /// (BENCHMARKS.md, session 17).
-    public var webhookSyncBesideWriter: Bool = false
 
     public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "./chorus-data",
                 database: DatabaseConfig) {

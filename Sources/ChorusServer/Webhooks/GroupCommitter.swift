@@ -48,17 +48,13 @@ public final class GroupCommitter: Service, Sendable {
     /// How long a group's transaction may take before the drain gives up on it.
     private let storeWithin: Duration
     private let logger: Logger
-    /// `ServerConfig.webhookSyncBesideWriter`.
-    private let syncBesideWriter: Bool
     /// Counts groups and the batches in them (their ratio is the mean group size: how many
     /// webhooks share one transaction and one fsync).
     private let metrics: Metrics?
 
     public init(ingest: IngestRepository, maximumGroup: Int = 256, answerWithin: Duration = .seconds(5),
-                storeWithin: Duration = .seconds(10), syncBesideWriter: Bool = false, metrics: Metrics? = nil,
-                logger: Logger = Logger(label: "chorus.group-commit")) {
+                storeWithin: Duration = .seconds(10), metrics: Metrics? = nil, logger: Logger = Logger(label: "chorus.group-commit")) {
         self.ingest = ingest
-        self.syncBesideWriter = syncBesideWriter
         self.metrics = metrics
         self.storeWithin = storeWithin
         self.logger = logger
@@ -92,25 +88,14 @@ public final class GroupCommitter: Service, Sendable {
     }
 
     public func run() async throws {
-        // SQLite with durable commits, if so configured: each group is synced beside the next
-        // one's transaction.
-        let syncer = syncBesideWriter && ingest.syncsSeparately ? CommitSyncer(sync: { [ingest] in try ingest.syncCommitted() }) : nil
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.watchOverdue(syncer) }
+            group.addTask { await self.watchOverdue() }
             await withGracefulShutdownHandler {
-                // On SQLite the drain runs on the writer thread itself: a group's transaction,
-                // its answers (handed to the event loops) and the next group's start follow one
-                // another there, with no hop through Swift's pool between them (its CPU per
-                // webhook 15–20 → 4 µs; BENCHMARKS.md, session 17). The watchdog stays off that
-                // thread: it must run while a transaction blocks it.
-                await withTaskExecutorPreference(ingest.preferredExecutor) {
-                    for await _ in wakeup {
-                        await drain(syncer)
-                    }
-                    // Shutting down: nothing accepted is left unanswered.
-                    await drain(syncer, closing: true)
-                    await syncer?.stop()
+                for await _ in wakeup {
+                    await drain()
                 }
+                // Shutting down: nothing accepted is left unanswered.
+                await drain(closing: true)
             } onGracefulShutdown: {
                 self.wake.finish()
             }
@@ -121,7 +106,7 @@ public final class GroupCommitter: Service, Sendable {
     /// Answers 503 to every request waiting longer than `answerWithin` (the database is down or
     /// stuck). Waiting ones are dropped from the queue; in-flight ones finish, unanswered. Gives
     /// up on a group whose transaction has taken longer than `storeWithin`.
-    private func watchOverdue(_ syncer: CommitSyncer?) async {
+    private func watchOverdue() async {
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(250))
             if let stuck = storing.withLock({ $0 }), stuck.since.duration(to: .now) > storeWithin {
@@ -134,7 +119,7 @@ public final class GroupCommitter: Service, Sendable {
                 let waiting = state.items.filter(isLate)
                 state.items.removeAll(where: isLate)
                 return waiting + state.inFlight.filter { isLate($0) && !$0.answered }
-            } + (syncer?.unanswered.filter { $0.enqueuedAt.duration(to: .now) > answerWithin } ?? [])
+            }
             for pending in overdue {
                 pending.answer(.failure(StoreError.unavailable("no commit within \(answerWithin)")))
             }
@@ -145,12 +130,12 @@ public final class GroupCommitter: Service, Sendable {
     /// commit stuck on a connection the database dropped is left behind (it commits or fails on
     /// its own). The watchdog's tick, not a timer per group: a timer task per group (with
     /// `awaitAtMost`) cost three tasks and a dispatch timer for every commit.
-    private func store(_ batches: [InboundBatch], deferringSync: Bool = false) async throws -> [IngestRepository.Outcome] {
+    private func store(_ batches: [InboundBatch]) async throws -> [IngestRepository.Outcome] {
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[IngestRepository.Outcome], any Error>, Never>) in
             let reply = ResumeOnce(continuation)
             storing.withLock { $0 = (.now, reply) }
-            Task(executorPreference: ingest.preferredExecutor) {
-                do { reply.resume(.success(try await self.ingest.store(batches, deferringSync: deferringSync))) }
+            Task {
+                do { reply.resume(.success(try await self.ingest.store(batches))) }
                 catch { reply.resume(.failure(error)) }
             }
         }
@@ -158,9 +143,7 @@ public final class GroupCommitter: Service, Sendable {
         return try result.get()
     }
 
-    /// Commits the waiting requests group by group. With `syncer`, a group is handed to it
-    /// once committed, to be answered after its sync, and the next group begins at once.
-    private func drain(_ syncer: CommitSyncer?, closing: Bool = false) async {
+    private func drain(closing: Bool = false) async {
         while true {
             let group: [Pending] = queue.withLock { state in
                 let taken = Array(state.items.prefix(maximumGroup))
@@ -173,12 +156,8 @@ public final class GroupCommitter: Service, Sendable {
             metrics?.increment("chorus_webhook_group_commits_total")
             metrics?.increment("chorus_webhook_group_batches_total", by: Double(group.count))
             do {
-                let outcomes = try await store(group.map(\.batch), deferringSync: syncer != nil)
-                if let syncer {
-                    syncer.submit(Array(zip(group, outcomes)))
-                } else {
-                    for (pending, outcome) in zip(group, outcomes) { pending.answer(.success(outcome)) }
-                }
+                let outcomes = try await store(group.map(\.batch))
+                for (pending, outcome) in zip(group, outcomes) { pending.answer(.success(outcome)) }
             } catch {
                 // One bad batch must not fail its companions: retry each alone (those still
                 // waiting; after a stuck commit the watchdog has answered them all).

@@ -18,9 +18,6 @@ public final class Database: Sendable {
     public let logger: Logger
     private let backend: Backend
     var backendForCluster: Backend { backend }
-    /// SQLite with durable commits (`synchronous` FULL): the WAL is synced by us, not inside
-    /// COMMIT (`WALSync`). Nil on PostgreSQL and with NORMAL.
-    let walSync: WALSync?
 
     enum Backend: Sendable {
         /// One writer (SQLite serialises writers anyway) and a few readers (WAL lets them run
@@ -30,10 +27,9 @@ public final class Database: Sendable {
         case postgres(PostgresClient)
     }
 
-    private init(dialect: Dialect, backend: Backend, walSync: WALSync? = nil, logger: Logger) {
+    private init(dialect: Dialect, backend: Backend, logger: Logger) {
         self.dialect = dialect
         self.backend = backend
-        self.walSync = walSync
         self.logger = logger
     }
 
@@ -114,12 +110,8 @@ public final class Database: Sendable {
     /// `notifying`: on PostgreSQL the same statement also queues a NOTIFY, which PostgreSQL
     /// sends when (and only if) the transaction commits — instead of a NOTIFY of its own after
     /// the commit, on another connection.
-    ///
-    /// `deferringSync`: on SQLite, return right after COMMIT, before the transaction is
-    /// durable; the caller must call `syncCommitted()` before it tells anyone it is (webhook
-    /// group commit, whose syncs run beside the next group's transaction).
     public func transaction<T: Sendable>(isolation: isolated (any Actor)? = #isolation, opening: SQLQueryString,
-                                         notifying: (channel: String, payload: String)? = nil, deferringSync: Bool = false,
+                                         notifying: (channel: String, payload: String)? = nil,
                                          _ body: ([any SQLRow], any SQLDatabase) async throws -> T) async throws -> T {
         var query = opening
         if dialect == .postgres {
@@ -127,24 +119,22 @@ public final class Database: Sendable {
             // loop reads `opening`'s rows, and before any later statement writes.
             query = "SELECT opening.* FROM (\(Self.postgresWriterLock(notifying: notifying))) AS writer_lock LEFT JOIN (\(opening)) AS opening ON true"
         }
-        return try await writeTransaction(isolation: isolation, lockFirst: false, deferringSync: deferringSync) { sql in
+        return try await writeTransaction(isolation: isolation, lockFirst: false) { sql in
             try await body(try await sql.raw(query).all(), sql)
         }
     }
 
     /// SQLite: the writer connection, on the writer thread. PostgreSQL: a pooled connection,
     /// with the writer lock taken first unless the body takes it itself (`lockFirst` false).
-    private func writeTransaction<T: Sendable>(isolation: isolated (any Actor)?, lockFirst: Bool, deferringSync: Bool = false,
+    private func writeTransaction<T: Sendable>(isolation: isolated (any Actor)?, lockFirst: Bool,
                                                _ body: (any SQLDatabase) async throws -> T) async throws -> T {
         switch backend {
         case .sqlite(let writer, _, _):
             // The whole transaction runs on the writer thread, statement after statement.
             return try await withTaskExecutorPreference(WriterThread.shared, isolation: isolation) {
                 try await writer.withLease(isolation: isolation) { connection in
-                    let result = try await runTransaction(isolation: isolation, SQLiteWriterDatabase(connection: connection, logger: logger),
-                                                          begin: "BEGIN IMMEDIATE", body)
-                    if !deferringSync { try walSync?.sync() }
-                    return result
+                    try await runTransaction(isolation: isolation, SQLiteWriterDatabase(connection: connection, logger: logger),
+                                             begin: "BEGIN IMMEDIATE", body)
                 }
             }
         case .postgres(let client):
@@ -275,17 +265,12 @@ public final class Database: Sendable {
         }
         // The writer checkpoints by itself only if the WAL outgrows 10,000 pages (40 MB), should
         // the background checkpoint fall behind (checkpointContinuously).
-        // FULL: the writer commits with NORMAL and the WAL is synced by `WALSync` — after each
-        // transaction, or beside the next one for webhook groups. Readers keep FULL (their
-        // checkpoints sync either way).
-        let walSync = synchronous == .full ? WALSync(databasePath: path) : nil
-        let writerPragmas = pragmas.map { walSync != nil && $0.hasPrefix("PRAGMA synchronous=") ? "PRAGMA synchronous=NORMAL" : $0 }
-        let writer = try SQLiteWriterConnection(path: path, pragmas: writerPragmas + ["PRAGMA wal_autocheckpoint=10000"])
+        let writer = try SQLiteWriterConnection(path: path, pragmas: pragmas + ["PRAGMA wal_autocheckpoint=10000"])
         var readers: [SQLiteConnection] = []
         for _ in 0..<3 { readers.append(try await open()) }
         return Database(dialect: .sqlite,
                         backend: .sqlite(writer: ConnectionLeases([writer]), readers: ConnectionLeases(readers), path: path),
-                        walSync: walSync, logger: logger)
+                        logger: logger)
     }
 
     /// Copies committed pages from the WAL into the database file every `interval`, beside the
@@ -353,24 +338,6 @@ public final class Database: Sendable {
         let connection = await writer.acquire()
         try? connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         connection.close()
-    }
-
-    /// Whether transactions committed with `deferringSync` need `syncCommitted()` to be durable.
-    public var syncsSeparately: Bool { walSync != nil }
-
-    /// Makes every transaction committed so far durable (SQLite's `deferringSync` ones; a no-op
-    /// where commits are durable by themselves). Blocks its thread for an fsync: call it from a
-    /// thread of its own, never from the cooperative pool or an event loop.
-    public func syncCommitted() throws {
-        try walSync?.sync()
-    }
-
-    /// SQLite's writer thread, where every write transaction runs (nil on PostgreSQL). A loop
-    /// that does nothing but write transactions one after another (webhook group commit) runs
-    /// there too: between two transactions it then never waits for other threads to wake.
-    public var writerExecutor: (any TaskExecutor)? {
-        if case .sqlite = backend { return WriterThread.shared }
-        return nil
     }
 
     /// The SQLite file's path, or nil on PostgreSQL.

@@ -15,14 +15,6 @@ public struct IngestRepository: Sendable {
         self.notifying = notifying
     }
 
-    /// Where a loop of `store` calls should run: SQLite's writer thread (see
-    /// `Database.writerExecutor`), or nil for no preference.
-    public var preferredExecutor: (any TaskExecutor)? { db.writerExecutor }
-
-    /// See `Database.syncsSeparately` and `Database.syncCommitted()`.
-    public var syncsSeparately: Bool { db.syncsSeparately }
-    public func syncCommitted() throws { try db.syncCommitted() }
-
     public struct Outcome: Sendable, Equatable {
         public var storedMessages: [Int64] = []
         public var duplicateMessages = 0
@@ -37,14 +29,11 @@ public struct IngestRepository: Sendable {
     }
 
     /// Stores several batches in one transaction (group commit on the hot path).
-    /// `deferringSync`: return once committed, before it is durable where that comes later
-    /// (`syncsSeparately`); the caller then calls `syncCommitted()` before answering anyone.
-    public func store(_ batches: [InboundBatch], deferringSync: Bool = false) async throws -> [Outcome] {
+    public func store(_ batches: [InboundBatch]) async throws -> [Outcome] {
         if db.dialect == .postgres, let outcomes = try await storeInOneStatement(batches) { return outcomes }
         // The channels and known customers come with the transaction's first statement (on
         // PostgreSQL, with the writer lock and the NOTIFY): round trips saved on every group commit.
-        return try await db.transaction(opening: IngestLookup.query(for: batches), notifying: notifying,
-                                        deferringSync: deferringSync) { rows, sql in
+        return try await db.transaction(opening: IngestLookup.query(for: batches), notifying: notifying) { rows, sql in
             let lookup = try IngestLookup(rows)
             let now = Clock.nowMillis()
             var outcomes = Array(repeating: Outcome(), count: batches.count)

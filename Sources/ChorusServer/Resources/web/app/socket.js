@@ -29,9 +29,9 @@ export class EventSocket {
 
   receive(frame) {
     if (frame.type === 'hello') {
-      // A server whose event log is behind what this device saw (a restored backup, or the last
-      // moment before a power loss, docs/architecture.md) would reuse those ids: take its mark,
-      // or its new events would be dropped as already seen. The reconnect refreshes the lists.
+      // A server whose event log is behind what this device saw (restored from a backup) will
+      // reuse those ids: take its mark, or its new events would be dropped as already seen.
+      // The reconnect refreshes the lists.
       if (this.lastEventId === null || frame.lastEventId < this.lastEventId) this.lastEventId = frame.lastEventId;
       return;
     }
