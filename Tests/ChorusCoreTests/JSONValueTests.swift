@@ -49,4 +49,17 @@ struct JSONValueTests {
         let value = JSONValue.object(["b": .string("line\nbreak\u{01}"), "a": .int(1)])
         #expect(value.serialized == #"{"a":1,"b":"line\nbreak\u0001"}"#)
     }
+
+    @Test("serialises any text back to what it parses from: quotes, backslashes, every control character, non-ASCII")
+    func serializeRoundTrip() throws {
+        let text = String((0..<0x20).map { Character(Unicode.Scalar(UInt8($0))) }) + "\"\\/ où 😀 你好"
+        let value = JSONValue.object(["k\"ey": .array([.string(text), .double(1.5), .bool(false), .null, .int(-3)]), "a": .object([:])])
+        #expect(try JSONValue.parse(Array(value.serialized.utf8)) == value)
+        #expect(JSONValue.string("\u{1f}\u{7f}é").serialized == "\"\\u001f\u{7f}é\"")
+        // The String writers append, after what is there, the same text.
+        var out = "prefix:"
+        JSONValue.writeString(text, to: &out)
+        value.write(to: &out)
+        #expect(out == "prefix:" + JSONValue.string(text).serialized + value.serialized)
+    }
 }

@@ -5,6 +5,19 @@ import SQLKit
 /// multi-row statements (look up contacts and conversations together, insert all messages,
 /// update each conversation once, log all events) instead of several statements per message.
 extension IngestRepository {
+    /// A stored message's identity: its number and its deduplication key.
+    struct MessageKey: Hashable {
+        var channelID: Int64
+        var dedupeKey: String
+    }
+
+    /// A customer as one message names them, on one number: messages that name them alike
+    /// resolve to the same contact.
+    struct ResolvedKey: Hashable {
+        var channelID: Int64
+        var customer: CustomerIdentity
+    }
+
     struct PendingMessage {
         var batch: Int
         var message: InboundMessage
@@ -34,7 +47,7 @@ extension IngestRepository {
         // All messages in multi-row inserts; the rows that come back are the new ones.
         // (Written as a BoundStatement: on the single writer thread, SQLKit's interpolation of
         // 15 values per message cost more than SQLite's own insert work.)
-        var inserted: [String: Int64] = [:]   // "channel|dedupe" → message id
+        var inserted: [MessageKey: Int64] = [:]   // message id of each new message
         for start in stride(from: 0, to: pending.count, by: 100) {
             var insert = BoundStatement("INSERT INTO messages (\(Self.messageColumns), created_at, updated_at) VALUES")
             for item in pending[start..<min(start + 100, pending.count)] {
@@ -42,7 +55,8 @@ extension IngestRepository {
             }
             insert.append(" ON CONFLICT (channel_id, dedupe_key) DO NOTHING RETURNING id, channel_id, dedupe_key")
             for row in try await sql.rows(insert) {
-                inserted["\(try row.decode(column: "channel_id", as: Int64.self))|\(try row.decode(column: "dedupe_key", as: String.self))"]
+                inserted[MessageKey(channelID: try row.decode(column: "channel_id", as: Int64.self),
+                                    dedupeKey: try row.decode(column: "dedupe_key", as: String.self))]
                     = try row.decode(column: "id", as: Int64.self)
             }
         }
@@ -52,8 +66,7 @@ extension IngestRepository {
         var activity: [Int64: Activity] = [:]
         var events = BoundStatement("INSERT INTO events (at, kind, conversation_id, assignee_id, payload) VALUES")
         for item in pending {
-            let key = "\(item.channelID)|\(item.message.dedupeKey)"
-            guard let id = inserted.removeValue(forKey: key) else {
+            guard let id = inserted.removeValue(forKey: MessageKey(channelID: item.channelID, dedupeKey: item.message.dedupeKey)) else {
                 outcomes[item.batch].duplicateMessages += 1
                 continue
             }
@@ -113,11 +126,11 @@ extension IngestRepository {
         // collected; later messages' names win, as if written one by one); the rest through
         // the careful path.
         var contactOf: [Int64] = []
-        var resolved: [String: Int64] = [:]
+        var resolved: [ResolvedKey: Int64] = [:]
         var renames: [Int64: (name: String?, username: String?)] = [:]
         for item in pending {
             let c = item.message.customer
-            let cacheKey = "\(item.channelID)|\(c.waID ?? "")|\(c.userID ?? "")|\(c.name ?? "")|\(c.username ?? "")"
+            let cacheKey = ResolvedKey(channelID: item.channelID, customer: c)
             if let id = resolved[cacheKey] { contactOf.append(id); continue }
             let id: Int64
             if let k = lookup.known(c, channelID: item.channelID) {
