@@ -104,10 +104,8 @@ extension JSONValue {
             case UInt8(ascii: "\r"): out += #"\r"#.utf8
             case UInt8(ascii: "\t"): out += #"\t"#.utf8
             case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
                 out += #"\u00"#.utf8
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0xF)])
+                Hex.append(byte, to: &out)
             default: out.append(byte)   // UTF-8 passes through whole, as the String writer did
             }
         }

@@ -1,3 +1,4 @@
+import ChorusCore
 import Crypto
 import Foundation
 
@@ -13,6 +14,6 @@ enum SessionTokens {
     }
 
     static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: Data(token.utf8)))
     }
 }

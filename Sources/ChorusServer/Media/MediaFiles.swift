@@ -1,3 +1,4 @@
+import ChorusCore
 import Crypto
 import Foundation
 
@@ -17,7 +18,7 @@ public struct MediaFiles: Sendable {
 
     /// Stores the bytes; returns their hex SHA-256.
     public func store(_ bytes: [UInt8]) throws -> String {
-        let sha = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        let sha = Hex.string(SHA256.hash(data: bytes))
         let final = path(for: sha)
         if FileManager.default.fileExists(atPath: final) { return sha }
         try FileManager.default.createDirectory(atPath: (final as NSString).deletingLastPathComponent,

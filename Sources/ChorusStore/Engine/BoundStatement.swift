@@ -54,7 +54,7 @@ struct BoundStatement: SQLExpression {
 
     /// "(?, ?, …)" with `count` placeholders, made once per width: appended "?" by "?", the text
     /// of a group's multi-row statements was 1.8 % of the server's CPU under ingest (BENCHMARKS.md).
-    static func placeholders(_ count: Int) -> String {
+    private static func placeholders(_ count: Int) -> String {
         count < placeholderRows.count ? placeholderRows[count] : makePlaceholders(count)
     }
 

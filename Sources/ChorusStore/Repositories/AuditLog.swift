@@ -63,7 +63,7 @@ public enum AuditLog {
         let fields = [previous, String(at), entry.actorMemberID.map(String.init) ?? "", entry.deviceID.map(String.init) ?? "",
                       entry.ip, entry.action, entry.targetType, entry.targetID, details]
         let digest = SHA256.hash(data: Data(fields.joined(separator: "\u{1F}").utf8))
-        return digest.map { String(format: "%02x", $0) }.joined()
+        return Hex.string(digest)
     }
 }
 

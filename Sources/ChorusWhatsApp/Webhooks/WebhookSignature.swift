@@ -1,3 +1,4 @@
+import ChorusCore
 import Crypto
 import Foundation
 
@@ -17,12 +18,8 @@ public enum WebhookSignature {
 
     public static func header(for body: some DataProtocol, secret: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
-        let digits = Array("0123456789abcdef".utf8)
         var text = prefix
-        for byte in mac {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
+        for byte in mac { Hex.append(byte, to: &text) }
         return String(decoding: text, as: UTF8.self)
     }
 
