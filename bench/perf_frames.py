@@ -12,18 +12,11 @@ per-part percentages under ingest). Input: `perf script -F comm,tid,ip,sym` outp
                                               it called (shares of all samples)
 """
 import collections, subprocess, sys
+import perf_samples
 
 def read(path):
-    samples, current = [], None
-    for line in open(path):
-        if not line.strip():
-            if current: samples.append(current)
-            current = None
-        elif not line.startswith("\t"):
-            current = (line.split()[0], [])
-        elif current:
-            current[1].append(line.strip().split(" ", 1)[-1])
-    if current: samples.append(current)
+    """The samples, each frame demangled."""
+    samples = perf_samples.read(path)
     names = sorted({frame for _, frames in samples for frame in frames})
     out = subprocess.run(["swift", "demangle", "--simplified"], input="\n".join(names),
                          capture_output=True, text=True).stdout.splitlines()

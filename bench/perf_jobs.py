@@ -3,17 +3,9 @@
 (the frame called by swift::runJobInEstablishedExecutorContext), or by thread name when no job
 ran; prints the top groups as shares of all samples, demangled. Used by bench/profile-ingest."""
 import collections, subprocess, sys
+from perf_samples import read
 
-samples, current = [], None
-for line in open(sys.argv[1]):
-    if not line.strip():
-        if current: samples.append(current)
-        current = None
-    elif not line.startswith("\t"):
-        current = (line.split()[0], [])
-    elif current:
-        current[1].append(line.strip().split(" ", 1)[-1])
-if current: samples.append(current)
+samples = read(sys.argv[1])
 
 groups = collections.Counter()
 for thread, frames in samples:
