@@ -19,14 +19,30 @@ import NIOCore
 ///                                           the server starts, for bench/webhook_rate.py and
 ///                                           bench/sqlite_pages_per_message.py; PostgreSQL: the
 ///                                           run's database is not dropped, its URL printed)
+///   chorus-bench ingest-paced …            (PacedIngestBench: the ingest load at a fixed rate)
 @main
 struct ChorusBench {
     static func main() async throws {
         var arguments = Array(CommandLine.arguments.dropFirst())
-        guard arguments.first == "inbox" else {
-            print("usage: chorus-bench inbox [--quick] [--postgres URL] [--results PATH] [--fanout-seconds N] [--keep-data DIR]")
-            exit(2)
+        let usage = """
+            usage: chorus-bench inbox [--quick] [--postgres URL] [--results PATH] [--fanout-seconds N] [--keep-data DIR]
+                   chorus-bench ingest-paced [--rate N] [--seconds N] [--results PATH]
+            """
+        if arguments.first == "ingest-paced" {
+            var bench = PacedIngestBench()
+            arguments.removeFirst()
+            while let argument = arguments.first {
+                arguments.removeFirst()
+                switch argument {
+                case "--rate": bench.rate = Int(arguments.removeFirst()) ?? bench.rate
+                case "--seconds": bench.seconds = Int(arguments.removeFirst()) ?? bench.seconds
+                case "--results": bench.results = arguments.removeFirst()
+                default: print(usage); exit(2)
+                }
+            }
+            return try await bench.run()
         }
+        guard arguments.first == "inbox" else { print(usage); exit(2) }
         arguments.removeFirst()
         var options = Options()
         while let argument = arguments.first {
@@ -37,7 +53,7 @@ struct ChorusBench {
             case "--results": options.results = arguments.removeFirst()
             case "--fanout-seconds": options.fanoutOverride = Int(arguments.removeFirst())
             case "--keep-data": options.keepData = arguments.removeFirst()
-            default: print("unknown option \(argument)"); exit(2)
+            default: print(usage); exit(2)
             }
         }
         try await InboxBench(options: options).run()
@@ -115,7 +131,7 @@ struct InboxBench {
         }
 
         let port = Int.random(in: 20_000..<32_000)
-        let server = try startServer(config: config, postgresURL: postgresURL, directory: directory, port: port)
+        let server = try startChorusServer(config: config, postgresURL: postgresURL, directory: directory, port: port)
         // Wait for its exit: the script stops PostgreSQL next, and a server still shutting down
         // would log the lost connection as an error.
         defer { server.terminate(); server.waitUntilExit() }
@@ -133,101 +149,17 @@ struct InboxBench {
             throw error
         }
         try await http.shutdown()
-        try merge(results, key: "inbox_\(engine)")
+        try mergeResults(results, key: "inbox_\(engine)", into: options.results)
         log("results merged into \(options.results) under inbox_\(engine)")
     }
 
-    /// When a webhook was due by the schedule and when it was written to the socket.
-    struct Sent: Sendable {
-        var due: ContinuousClock.Instant
-        var posted: ContinuousClock.Instant
-    }
-
-    /// Posts `rate` signed single-message webhooks a second for `seconds` from 50 senders, each
-    /// from a random customer; returns when each was due and sent, each one's time to 200 OK
-    /// (ms) from its sending and from its due time, and the rate actually sent. Each sender
-    /// waits for one answer before its next request, so a stalled server also delays the
-    /// requests due meanwhile: timed from their sending, a stall shows only in the few samples
-    /// in flight (coordinated omission); timed from their due time, in every webhook it held
-    /// up, as Meta's deliveries would be. 50 senders, 20 webhooks a second each, keep to the
-    /// schedule while answers take under 50 ms (with session 11's 10, answers of 19 ms under
-    /// the fan-out on a slow machine held the rate near 420/s).
-    func sendWebhooks(port: Int, rate: Int, seconds: Int, tag: String) async throws
-        -> (sent: [String: Sent], acks: [Double], acksFromDue: [Double], sentPerSecond: Double) {
-        let sent = Locked<[String: Sent]>([:])
-        let acks = Locked<[(Double, Double)]>([])
-        let senders = 50
-        // Timed on each connection's event loop: from the request's write to its answer's last
-        // byte (WebhookSender says why). All connected before the schedule starts.
-        var connections: [WebhookSender] = []
-        for _ in 0..<senders { connections.append(try await WebhookSender.connect(host: "127.0.0.1", port: port)) }
-        defer { for sender in connections { sender.close() } }
-        // One evenly spaced schedule, dealt round the senders: webhook n is due at n / rate s
-        // (in bursts of one per sender instead, 50 arrived together every 50 ms). Every webhook
-        // is encoded and signed before the schedule starts: done on the way, that took a fifth
-        // of this process's CPU, on the cores the server under test shares (BENCHMARKS.md).
-        let interval = 1_000_000 / rate   // µs
-        let perSender = rate / senders * seconds
-        let wallStart = Date().timeIntervalSince1970
-        let prepared = try await withThrowingTaskGroup(of: (Int, [(wamid: String, body: Data, signature: String)]).self) { group in
-            for worker in 0..<senders {
-                group.addTask {
-                    let webhooks = try (0..<perSender).map { i in
-                        let wamid = "wamid.\(tag).\(worker).\(i)"
-                        let customer = Int.random(in: 0..<options.conversations)
-                        // Meta's timestamp: the second the webhook is due.
-                        let timestamp = Int(wallStart) + (i * senders + worker) * interval / 1_000_000
-                        let body = try ASCIIJSON.encode(Self.webhook(wamid: wamid, from: DataGenerator.contactWaID(customer),
-                                                                     name: DataGenerator.contactName(customer), timestamp: timestamp))
-                        return (wamid, body, WebhookSignature.header(for: body, secret: Self.secret))
-                    }
-                    return (worker, webhooks)
-                }
-            }
-            var byWorker: [Int: [(wamid: String, body: Data, signature: String)]] = [:]
-            for try await (worker, webhooks) in group { byWorker[worker] = webhooks }
-            return byWorker
+    /// The fan-out's webhooks: 50 senders, each from a random customer of the generated data
+    /// (PacedWebhooks says how they are timed).
+    func sendWebhooks(port: Int, rate: Int, seconds: Int, tag: String) async throws -> PacedWebhooks.Outcome {
+        try await PacedWebhooks(port: port, secret: Self.secret, senders: 50).send(rate: rate, seconds: seconds, tag: tag) { wamid, timestamp in
+            let customer = Int.random(in: 0..<options.conversations)
+            return Self.webhook(wamid: wamid, from: DataGenerator.contactWaID(customer), name: DataGenerator.contactName(customer), timestamp: timestamp)
         }
-        let began = ContinuousClock.now + .milliseconds(10)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for (worker, sender) in connections.enumerated() {
-                let webhooks = prepared[worker] ?? []
-                group.addTask {
-                    for (i, webhook) in webhooks.enumerated() {
-                        let due = began + .microseconds((i * senders + worker) * interval)
-                        if due > .now { try await Task.sleep(until: due) }
-                        let (postedAt, answeredAt) = try await sender.post(webhook.body, signature: webhook.signature)
-                        sent.withLock { $0[webhook.wamid] = Sent(due: due, posted: postedAt) }
-                        acks.withLock { $0.append((milliseconds(from: postedAt, to: answeredAt), milliseconds(from: due, to: answeredAt))) }
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
-        let sentPerSecond = Double(sent.value.count) / (milliseconds(since: began) / 1000)
-        return (sent.value, acks.value.map(\.0), acks.value.map(\.1), sentPerSecond)
-    }
-
-    func startServer(config: DatabaseConfig, postgresURL: String?, directory: String, port: Int) throws -> Process {
-        // CHORUS_BIN measures another build (e.g. before a change) under the same load.
-        let binary = ProcessInfo.processInfo.environment["CHORUS_BIN"]
-            ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("chorus").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve"]
-        var env = ProcessInfo.processInfo.environment
-        switch config {
-        // The server as shipped: synchronous=FULL, an fsync per commit (only the data
-        // generation above skips it, to save time).
-        case .sqlite(let path, _): env["CHORUS_DATABASE_URL"] = "sqlite://" + path; env["CHORUS_SQLITE_SYNCHRONOUS"] = "FULL"
-        case .postgres: env["CHORUS_DATABASE_URL"] = postgresURL
-        }
-        env["CHORUS_DATA_DIR"] = directory
-        env["CHORUS_PORT"] = String(port)
-        env["CHORUS_LOG_LEVEL"] = "error"
-        process.environment = env
-        try process.run()
-        return process
     }
 
     func measure(client: Client, members: [(MemberRecord, Role)], server: Process, port: Int, into results: inout [String: Any]) async throws {
@@ -385,7 +317,7 @@ struct InboxBench {
     /// name index and its search index that real traffic, whose names rarely change, does not
     /// cause: on SQLite with the full run's data, 10.7 pages written per message against 7.3 before
     /// migration 10 — `bench/sqlite_pages_per_message.py`.)
-    static func webhook(wamid: String, from: String, name: String, timestamp: Int) -> JSONValue {
+    static func webhook(wamid: String, from: String, name: String, timestamp: Int, phone: String = InboxBench.phone) -> JSONValue {
         ["object": "whatsapp_business_account", "entry": [["id": "910000002", "changes": [["field": "messages", "value": [
             "messaging_product": "whatsapp",
             "metadata": ["display_phone_number": "49170", "phone_number_id": .string(phone)],
@@ -393,17 +325,6 @@ struct InboxBench {
             "messages": [["from": .string(from), "id": .string(wamid), "timestamp": .string(String(timestamp)),
                           "type": "text", "text": ["body": .string("fan-out \(wamid)")]]],
         ]]]]]]
-    }
-
-    func merge(_ results: [String: Any], key: String) throws {
-        var all: [String: Any] = [:]
-        if let data = FileManager.default.contents(atPath: options.results),
-           let existing = try? JSONSerialization.jsonObject(with: data) as? [String: Any] { all = existing }
-        var stamped = results
-        stamped["at"] = ISO8601DateFormatter().string(from: Date())
-        all[key] = stamped
-        let data = try JSONSerialization.data(withJSONObject: all, options: [.prettyPrinted, .sortedKeys])
-        try data.write(to: URL(fileURLWithPath: options.results))
     }
 }
 
