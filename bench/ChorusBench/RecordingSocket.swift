@@ -14,8 +14,40 @@ final class RecordingSocket: Sendable {
     private let channel: any Channel
     private let recorded: Recorded
 
+    /// Every text frame's bytes, copied into chunks of 1 MiB, with where each frame is and when it
+    /// arrived. Copied, not kept as the ByteBuffer the decoder hands over: that is a slice of
+    /// the socket's receive buffer, and with every slice kept NIO could reuse none of them —
+    /// each read malloc'ed fresh memory and faulted its pages in, a third of the load
+    /// generator's CPU during the fan-out (BENCHMARKS.md, session 18). Chunks rather than one
+    /// growing array: no copy of megabytes on the event loop when it outgrows its capacity.
     final class Recorded: Sendable {
-        let frames = Mutex<[(ByteBuffer, ContinuousClock.Instant)]>([])
+        struct Store {
+            static let chunkSize = 1 << 20
+            var chunks: [[UInt8]] = []
+            var frames: [(chunk: Int, start: Int, end: Int, at: ContinuousClock.Instant)] = []
+
+            mutating func append(_ frame: ByteBuffer, at instant: ContinuousClock.Instant) {
+                if chunks.isEmpty || chunks[chunks.count - 1].count + frame.readableBytes > Self.chunkSize {
+                    var chunk: [UInt8] = []
+                    chunk.reserveCapacity(max(Self.chunkSize, frame.readableBytes))
+                    chunks.append(chunk)
+                }
+                let last = chunks.count - 1
+                let start = chunks[last].count
+                chunks[last].append(contentsOf: frame.readableBytesView)
+                frames.append((last, start, chunks[last].count, instant))
+            }
+
+            func text(_ index: Int) -> String {
+                let frame = frames[index]
+                return String(decoding: chunks[frame.chunk][frame.start..<frame.end], as: UTF8.self)
+            }
+        }
+        let store = Mutex(Store())
+
+        func append(_ frame: ByteBuffer, at instant: ContinuousClock.Instant) {
+            store.withLock { $0.append(frame, at: instant) }
+        }
     }
 
     private init(channel: any Channel, recorded: Recorded) {
@@ -25,14 +57,14 @@ final class RecordingSocket: Sendable {
 
     /// The text frames so far, with the instant each arrived.
     var rawFrames: [(String, ContinuousClock.Instant)] {
-        recorded.frames.withLock { $0 }.map { (String(buffer: $0.0), $0.1) }
+        recorded.store.withLock { store in store.frames.indices.map { (store.text($0), store.frames[$0].at) } }
     }
 
-    var frameCount: Int { recorded.frames.withLock { $0.count } }
+    var frameCount: Int { recorded.store.withLock { $0.frames.count } }
 
     /// Has a text frame after the first `start` ones contained `text`?
     func hasFrame(containing text: String, after start: Int) -> Bool {
-        recorded.frames.withLock { frames in frames[min(start, frames.count)...].contains { String(buffer: $0.0).contains(text) } }
+        recorded.store.withLock { store in (min(start, store.frames.count)..<store.frames.count).contains { store.text($0).contains(text) } }
     }
 
     func close() { channel.close(promise: nil) }
@@ -64,7 +96,7 @@ final class RecordingSocket: Sendable {
         guard let channel = try await upgraded.get() else { throw BenchError("the events socket was not upgraded") }
         let socket = RecordingSocket(channel: channel, recorded: recorded)
         let deadline = ContinuousClock.now + .seconds(2)
-        while recorded.frames.withLock({ $0.isEmpty }) && ContinuousClock.now < deadline {
+        while socket.frameCount == 0 && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(5))
         }
         return socket
@@ -85,8 +117,7 @@ private final class FrameRecorder: ChannelInboundHandler, @unchecked Sendable {
         switch frame.opcode {
         case .text:
             let now = ContinuousClock.now
-            let data = frame.unmaskedData
-            recorded.frames.withLock { $0.append((data, now)) }
+            recorded.append(frame.unmaskedData, at: now)
         case .ping:
             let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData)
             context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
