@@ -101,7 +101,8 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
     let actorLoader = ActorLoader(members: members, devices: devices, security: security)
     let hub = DeviceHub(reload: { try await actorLoader.reload($0) })
     let feed = EventFeed(db)
-    let pump = EventPump(feed: feed, hub: hub, clusterDB: db.dialect == .postgres ? db : nil, instance: instance, logger: logger)
+    let pump = EventPump(feed: feed, hub: hub, clusterDB: db.dialect == .postgres ? db : nil, instance: instance,
+                         pausePerDevice: EventPump.pausePerDevice(db.dialect), logger: logger)
     let presence = PresenceService(board: PresenceBoard(), hub: hub, inbox: inbox, db: db, logger: logger)
     let clusterBus = ClusterBus(db: db, pump: pump, presence: presence, logger: logger)
     let audit = AuditRepository(db)

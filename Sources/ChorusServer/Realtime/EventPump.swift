@@ -20,8 +20,12 @@ final class EventPump: Service, Sendable {
     private let signals: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation
 
-    init(feed: EventFeed, hub: DeviceHub, clusterDB: Database?, instance: String, logger: Logger) {
+    /// See `pausePerDevice(_:)`.
+    let pausePerDevice: Duration
+
+    init(feed: EventFeed, hub: DeviceHub, clusterDB: Database?, instance: String, pausePerDevice: Duration, logger: Logger) {
         self.feed = feed
+        self.pausePerDevice = pausePerDevice
         self.clusterDB = clusterDB
         self.instance = instance
         self.hub = hub
@@ -92,7 +96,7 @@ final class EventPump: Service, Sendable {
             let idle = hub.count == 0
             let devices = await drain()
             // Commits that land meanwhile are folded into the next pass (signals buffer one).
-            try? await Task.sleep(until: started + (idle ? Self.idlePause : Self.pause(afterWritingTo: devices)))
+            try? await Task.sleep(until: started + (idle ? Self.idlePause : Self.pause(afterWritingTo: devices, perDevice: pausePerDevice)))
         }
     }
 
@@ -100,13 +104,21 @@ final class EventPump: Service, Sendable {
     /// writes a frame to each device, and on the devices' side each frame is a wake-up: with
     /// 200 devices and a commit every few milliseconds, passes back to back took most of the
     /// machine and slowed the webhooks they deliver (BENCHMARKS.md). So a pass over many
-    /// devices waits a little before the next — 25 µs per device (5 ms for 200), never more
-    /// than 20 ms — and further events ride along in one frame; a pass over a few devices
-    /// hardly waits, and an event after a quiet spell goes out at once. (40 µs until session 8:
-    /// once PostgreSQL's webhook commit took fewer round trips (5 → 1–2), the shorter pause gave
-    /// lower fan-out latency on both engines in alternated quick runs — BENCHMARKS.md.)
-    static func pause(afterWritingTo devices: Int) -> Duration {
-        min(.microseconds(25 * devices), .milliseconds(20))
+    /// devices waits a little before the next — `perDevice` for each device written to, never
+    /// more than 20 ms — and further events ride along in one frame; a pass over a few devices
+    /// hardly waits, and an event after a quiet spell goes out at once.
+    static func pause(afterWritingTo devices: Int, perDevice: Duration) -> Duration {
+        min(perDevice * devices, .milliseconds(20))
+    }
+
+    /// The pause per device written to (`pause(afterWritingTo:perDevice:)`): 25 µs on SQLite,
+    /// 50 µs on PostgreSQL, where each pass is also a query answered by another process on the
+    /// same cores. Measured at 1,000 webhooks/s to 200 devices on 2,000,000 messages
+    /// (BENCHMARKS.md, session 18): on PostgreSQL 25 µs (~190 passes a second) gave fan-out p99s
+    /// of 13–36 ms, the webhook's own answer slowed most (p99 to 33 ms), and 50 µs (~97 passes)
+    /// 18–21 ms; on SQLite 25 µs gave 12–13 ms and 50 µs 15–16. (40 µs until session 8.)
+    static func pausePerDevice(_ dialect: Database.Dialect) -> Duration {
+        dialect == .postgres ? .microseconds(50) : .microseconds(25)
     }
 
     /// The pause after a pass with no device connected. Such a pass only moves the mark (one
