@@ -34,12 +34,15 @@ struct ChorusBench {
             while let argument = arguments.first {
                 arguments.removeFirst()
                 switch argument {
-                case "--rate": bench.rate = Int(arguments.removeFirst()) ?? bench.rate
-                case "--seconds": bench.seconds = Int(arguments.removeFirst()) ?? bench.seconds
-                case "--results": bench.results = arguments.removeFirst()
+                case "--rate": bench.rate = Int(arguments.first ?? "") ?? 0
+                case "--seconds": bench.seconds = Int(arguments.first ?? "") ?? 0
+                case "--results": bench.results = arguments.first ?? ""
                 default: print(usage); exit(2)
                 }
+                if !arguments.isEmpty { arguments.removeFirst() }
             }
+            // At least one webhook per sender and second, and somewhere to write.
+            guard bench.rate >= PacedIngestBench.senders, bench.seconds > 0, !bench.results.isEmpty else { print(usage); exit(2) }
             return try await bench.run()
         }
         guard arguments.first == "inbox" else { print(usage); exit(2) }

@@ -114,9 +114,10 @@ final class EventPump: Service, Sendable {
     /// The pause per device written to (`pause(afterWritingTo:perDevice:)`): 25 µs on SQLite,
     /// 50 µs on PostgreSQL, where each pass is also a query answered by another process on the
     /// same cores. Measured at 1,000 webhooks/s to 200 devices on 2,000,000 messages
-    /// (BENCHMARKS.md, session 18): on PostgreSQL 25 µs (~190 passes a second) gave fan-out p99s
-    /// of 13–36 ms, the webhook's own answer slowed most (p99 to 33 ms), and 50 µs (~97 passes)
-    /// 18–21 ms; on SQLite 25 µs gave 12–13 ms and 50 µs 15–16. (40 µs until session 8.)
+    /// (BENCHMARKS.md, session 18): on PostgreSQL 25 µs (~160–190 passes a second) gave fan-out
+    /// p99s of 13–36 ms, the webhook's own answer slowed most (p99 up to 36 ms), and 50 µs (~97
+    /// passes) 18–29 ms; 75 µs was no better. On SQLite 25 µs gave 12–13 ms and 50 µs 15–16.
+    /// (40 µs until session 8.)
     static func pausePerDevice(_ dialect: Database.Dialect) -> Duration {
         dialect == .postgres ? .microseconds(50) : .microseconds(25)
     }
