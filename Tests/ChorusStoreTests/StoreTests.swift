@@ -558,6 +558,39 @@ struct StoreTests {
         }
     }
 
+    @Test("PostgreSQL: a group stored in one statement lists the events it wrote exactly as the event log reads them; the transaction path (and SQLite) lists none")
+    func oneStatementListsItsEvents() async throws {
+        try await TestDatabase.with { db in
+            _ = try await ChannelRepository(db).add(Fixtures.channel())
+            let rita = try await MemberRepository(db).create(email: "rita@x.io", name: "Rita", passwordHash: "x", role: .restricted)
+            let ingest = IngestRepository(db)
+            // New customers: the transaction path, which cannot list its events.
+            let first = try await ingest.storeGroup([Fixtures.batch([Fixtures.inbound("l.a1", from: "111"), Fixtures.inbound("l.b1", from: "222")])])
+            #expect(first.events == nil && first.wroteEvents)
+            let bo = try #require(try await InboxRepository(db).conversations(scope: .all, limit: 10, cursor: nil).items.first { $0.contact.waId == "222" }).id
+            try await db.transaction { sql in
+                try await sql.raw("UPDATE conversations SET assignee_id = \(bind: rita.id) WHERE id = \(bind: bo)").run()
+            }
+            let before = try await EventFeed(db).latestID()
+            let known = try await ingest.storeGroup([
+                Fixtures.batch([Fixtures.inbound("l.a2", from: "111", text: "Grüße 👋 \"quoted\"", at: 1_700_000_300),
+                                Fixtures.inbound("l.a1", from: "111")]),
+                Fixtures.batch([Fixtures.inbound("l.b2", from: "222", text: "for Rita", at: 1_700_000_200)]),
+            ])
+            let logged = try await EventFeed(db).events(after: before)
+            #expect(logged.count == 2)
+            if db.dialect == .postgres {
+                #expect(known.events == logged)
+                #expect(known.events?.map(\.assigneeID) == [nil, rita.id])
+                // Only repeats: nothing written, and it says so.
+                let repeats = try await ingest.storeGroup([Fixtures.batch([Fixtures.inbound("l.a2", from: "111")])])
+                #expect(repeats.events == [] && !repeats.wroteEvents)
+            } else {
+                #expect(known.events == nil && known.wroteEvents)
+            }
+        }
+    }
+
     @Test("a group of known customers padded to the next power of two (PostgreSQL's prepared statement) stores each message once")
     func paddedKnownCustomersGroup() async throws {
         try await TestDatabase.with { db in

@@ -86,8 +86,6 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
     // On PostgreSQL each webhook commit wakes the other instances' pumps by itself (a NOTIFY
     // inside its transaction), named as this instance so that its own pump passes over it.
     let instance = UUID().uuidString
-    let committer = GroupCommitter(ingest: IngestRepository(db, notifying: db.dialect == .postgres ? (ClusterBus.eventsChannel, instance) : nil),
-                                   metrics: metrics, logger: logger)
     let files = MediaFiles(dataDirectory: config.dataDirectory)
     let media = MediaRepository(db)
     let sender = OutboundSender(outbox: outbox, channels: channels, media: media, files: files, graph: graph,
@@ -105,6 +103,10 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
                          pausePerDevice: EventPump.pausePerDevice(db.dialect), logger: logger)
     let presence = PresenceService(board: PresenceBoard(), hub: hub, inbox: inbox, db: db, logger: logger)
     let clusterBus = ClusterBus(db: db, pump: pump, presence: presence, logger: logger)
+    // Each webhook commit wakes our pump with the events it wrote (or, when it cannot list them,
+    // to read the log); the commit wakes the other instances itself, by a NOTIFY inside it.
+    let committer = GroupCommitter(ingest: IngestRepository(db, notifying: db.dialect == .postgres ? (ClusterBus.eventsChannel, instance) : nil),
+                                   metrics: metrics, logger: logger, onCommitted: { pump.handOff($0) })
     let audit = AuditRepository(db)
     let throttle = ThrottleRepository(db)
     let twoFactor = TwoFactorRepository(db)
@@ -129,8 +131,7 @@ public func buildRouter(config: ServerConfig, db: Database, httpClient: HTTPClie
 
     // WhatsApp webhooks
     let webhooks = WebhookController(channels: ChannelDirectory(channels: channels), committer: committer,
-                                     // The commit notified the other instances itself: wake ours only.
-                                     onCommitted: { pump.signal() }, metrics: metrics, maxBytes: config.maxWebhookBytes)
+                                     metrics: metrics, maxBytes: config.maxWebhookBytes)
     router.get("webhooks/whatsapp", use: webhooks.verify)
     router.post("webhooks/whatsapp", use: webhooks.receive)
 

@@ -5,13 +5,19 @@ import Synchronization
 
 /// Moves new events from the store's event log to the connected devices. Writers call
 /// `signal()` right after they commit, so a webhook's message reaches the sockets within
-/// milliseconds; a 100 ms tick catches anything written without a signal.
+/// milliseconds; a 100 ms tick catches anything written without a signal. A webhook commit that
+/// lists the events it wrote hands them over instead (`handOff`), and when they follow on from
+/// what was delivered, with nothing else signalled meanwhile, the pump passes them on without
+/// reading the log.
 final class EventPump: Service, Sendable {
     let feed: EventFeed
     let hub: DeviceHub
     let logger: Logger
     private let delivered = Mutex<Int64>(0)
     private let notify = Mutex<(inFlight: Bool, again: Bool)>((false, false))
+    /// Events handed over since the last pass, and whether anything else was signalled (then
+    /// the pass reads the log, which holds the handed events too: they were committed first).
+    private let handed = Mutex<(events: [FeedEvent], mustRead: Bool)>(([], true))
     /// Set on PostgreSQL, where other instances may be listening.
     let clusterDB: Database?
     /// This instance's name on the cluster bus: the payload of its NOTIFYs, so that it can pass
@@ -37,7 +43,32 @@ final class EventPump: Service, Sendable {
     /// store and takes the rest live.
     var highWater: Int64 { delivered.withLock { $0 } }
 
-    func signal() { continuation.yield() }
+    /// Something was written (here or on another instance): the next pass reads the log.
+    func signal() {
+        handed.withLock { $0.mustRead = true }
+        continuation.yield()
+    }
+
+    /// A commit wrote these events, in id order (nil: it cannot list them — read the log).
+    func handOff(_ events: [FeedEvent]?) {
+        guard let events else { return signal() }
+        handed.withLock { $0.events += events }
+        continuation.yield()
+    }
+
+    /// The handed events to deliver after `mark` without reading the log: all of them if they
+    /// run on from `mark` without a gap (event ids are taken one by one in commit order) and
+    /// nothing else was signalled; nil when the log must be read.
+    static func deliverable(_ handed: [FeedEvent], mustRead: Bool, after mark: Int64) -> [FeedEvent]? {
+        if mustRead { return nil }
+        let fresh = handed.drop(while: { $0.id <= mark })   // already read from the log by an earlier pass
+        var expected = mark + 1
+        for event in fresh {
+            guard event.id == expected else { return nil }
+            expected += 1
+        }
+        return Array(fresh)
+    }
 
     /// After a local write: wake this pump now and the other instances' pumps too.
     func announce() {
@@ -130,6 +161,15 @@ final class EventPump: Service, Sendable {
 
     /// Delivers what is new; returns how many devices were written to.
     private func drain() async -> Int {
+        let (events, mustRead) = handed.withLock { state in
+            defer { state = ([], false) }
+            return state
+        }
+        if let run = Self.deliverable(events, mustRead: mustRead, after: highWater) {
+            guard let last = run.last else { return 0 }
+            delivered.withLock { $0 = max($0, last.id) }
+            return hub.deliver(run)
+        }
         do {
             if hub.count == 0 {
                 // No device to deliver to: move the high-water mark without reading the events
@@ -145,6 +185,7 @@ final class EventPump: Service, Sendable {
             return try await deliver(after: highWater, upTo: nil)
         } catch {
             logger.warning("event pump could not read the event log, will retry: \(error)")
+            handed.withLock { $0.mustRead = true }
             return 0
         }
     }

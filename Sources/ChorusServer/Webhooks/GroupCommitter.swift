@@ -40,7 +40,7 @@ public final class GroupCommitter: Service, Sendable {
     /// a commit that will never come.
     private let queue = Mutex<(items: [Pending], inFlight: [Pending], closed: Bool)>(([], [], false))
     /// The group being stored, since when, and how to give up on it (`watchOverdue`).
-    private let storing = Mutex<(since: ContinuousClock.Instant, reply: ResumeOnce<Result<[IngestRepository.Outcome], any Error>>)?>(nil)
+    private let storing = Mutex<(since: ContinuousClock.Instant, reply: ResumeOnce<Result<IngestRepository.Committed, any Error>>)?>(nil)
     private let wakeup: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
     private let maximumGroup: Int
@@ -51,10 +51,15 @@ public final class GroupCommitter: Service, Sendable {
     /// Counts groups and the batches in them (their ratio is the mean group size: how many
     /// webhooks share one transaction and one fsync).
     private let metrics: Metrics?
+    /// Told of each commit that wrote events, before its webhooks are answered: with the events
+    /// when the commit lists them, nil when they must be read from the log (wakes the event pump).
+    private let onCommitted: @Sendable ([FeedEvent]?) -> Void
 
     public init(ingest: IngestRepository, maximumGroup: Int = 256, answerWithin: Duration = .seconds(5),
-                storeWithin: Duration = .seconds(10), metrics: Metrics? = nil, logger: Logger = Logger(label: "chorus.group-commit")) {
+                storeWithin: Duration = .seconds(10), metrics: Metrics? = nil, logger: Logger = Logger(label: "chorus.group-commit"),
+                onCommitted: @escaping @Sendable ([FeedEvent]?) -> Void = { _ in }) {
         self.ingest = ingest
+        self.onCommitted = onCommitted
         self.metrics = metrics
         self.storeWithin = storeWithin
         self.logger = logger
@@ -131,16 +136,18 @@ public final class GroupCommitter: Service, Sendable {
     /// its own). The watchdog's tick, not a timer per group: a timer task per group (with
     /// `awaitAtMost`) cost three tasks and a dispatch timer for every commit.
     private func store(_ batches: [InboundBatch]) async throws -> [IngestRepository.Outcome] {
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[IngestRepository.Outcome], any Error>, Never>) in
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<IngestRepository.Committed, any Error>, Never>) in
             let reply = ResumeOnce(continuation)
             storing.withLock { $0 = (.now, reply) }
             Task {
-                do { reply.resume(.success(try await self.ingest.store(batches))) }
+                do { reply.resume(.success(try await self.ingest.storeGroup(batches))) }
                 catch { reply.resume(.failure(error)) }
             }
         }
         storing.withLock { $0 = nil }
-        return try result.get()
+        let committed = try result.get()
+        if committed.wroteEvents { onCommitted(committed.events) }
+        return committed.outcomes
     }
 
     private func drain(closing: Bool = false) async {

@@ -8,9 +8,8 @@ import Hummingbird
 /// `GET/POST /webhooks/whatsapp`: Meta's verification handshake and signed notifications.
 struct WebhookController: Sendable {
     let channels: ChannelDirectory
+    /// Stores webhooks in group commits; it wakes the event pump after each (`onCommitted`).
     let committer: GroupCommitter
-    /// Called after a commit that stored something, to wake the event pump at once.
-    var onCommitted: @Sendable () -> Void = {}
     let metrics: Metrics
     let maxBytes: Int
 
@@ -79,9 +78,8 @@ struct WebhookController: Sendable {
         return valid ? .store(parsed.batch) : .refuse(badSignature, reason: "bad_signature")
     }
 
-    /// Counts what a committed webhook did and wakes the event pump when it stored something.
+    /// Counts what a committed webhook did.
     func record(_ outcome: IngestRepository.Outcome) {
-        if !outcome.storedMessages.isEmpty || outcome.statusesApplied > 0 { onCommitted() }
         // Only what happened is counted (each call builds its labels; this runs for every webhook).
         if !outcome.storedMessages.isEmpty {
             metrics.increment("chorus_webhook_messages_total", labels: ["outcome": "stored"], by: Double(outcome.storedMessages.count))

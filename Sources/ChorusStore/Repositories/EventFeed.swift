@@ -41,15 +41,20 @@ public struct EventFeed: Sendable {
             \(unsafeRaw: Self.pageSelect(messageID: "json_extract(e.payload, '$.messageId')"))
             WHERE e.id > \(bind: after) \(bound) ORDER BY e.id LIMIT \(literal: limit)
             """)
-        return try rows.map { row in
-            FeedEvent(id: try row.decode(column: "event_id", as: Int64.self), at: try row.decode(column: "event_at", as: Int64.self),
-                      kind: try row.decode(column: "event_kind", as: String.self),
-                      conversationID: try row.decode(column: "event_conversation_id", as: Int64?.self),
-                      assigneeID: try row.decode(column: "event_assignee_id", as: Int64?.self),
-                      memberID: try row.decode(column: "event_member_id", as: Int64?.self),
-                      payload: JSONText.decode(try row.decode(column: "event_payload", as: String.self)),
-                      message: try row.decode(column: "id", as: Int64?.self) == nil ? nil : try MessageRows.decode(row))
-        }
+        return try rows.map(Self.decode)
+    }
+
+    /// An event from a row with the `event_…` columns of `pageSelect` and, for a message event,
+    /// the message's columns (`MessageRows`; `id` NULL for none). Also how the ingest statement
+    /// returns the events it wrote (`IngestRepository.Committed`).
+    static func decode(_ row: any SQLRow) throws -> FeedEvent {
+        FeedEvent(id: try row.decode(column: "event_id", as: Int64.self), at: try row.decode(column: "event_at", as: Int64.self),
+                  kind: try row.decode(column: "event_kind", as: String.self),
+                  conversationID: try row.decode(column: "event_conversation_id", as: Int64?.self),
+                  assigneeID: try row.decode(column: "event_assignee_id", as: Int64?.self),
+                  memberID: try row.decode(column: "event_member_id", as: Int64?.self),
+                  payload: JSONText.decode(try row.decode(column: "event_payload", as: String.self)),
+                  message: try row.decode(column: "id", as: Int64?.self) == nil ? nil : try MessageRows.decode(row))
     }
 
     /// The page's SELECT and FROM: events, their conversation's current assignee, and the

@@ -16,10 +16,12 @@ import SQLKit
 /// the rows it inserted), so the lock is taken before the first row is written and event ids
 /// are still taken in commit order (`Database.postgresWriterLock`). The events carry each
 /// conversation's assignee as the UPDATE left it, so a reassignment committed meanwhile is
-/// respected.
+/// respected. The statement returns the events it logged, each with its message, in the columns
+/// the event feed reads (`EventFeed.decode`): the event pump hands them to the devices without
+/// a query of its own (`EventPump.handOff`).
 extension IngestRepository {
-    /// The outcomes, or nil when the group needs the transaction.
-    func storeInOneStatement(_ batches: [InboundBatch]) async throws -> [Outcome]? {
+    /// The outcomes and the events written, or nil when the group needs the transaction.
+    func storeInOneStatement(_ batches: [InboundBatch]) async throws -> Committed? {
         // Statuses and other updates take the transaction; so does a huge group (PostgreSQL
         // takes at most 65,535 parameters in one statement).
         guard batches.allSatisfy({ $0.statuses.isEmpty && $0.others.isEmpty }) else { return nil }
@@ -27,7 +29,7 @@ extension IngestRepository {
         for (index, batch) in batches.enumerated() { messages += batch.messages.map { (index, $0) } }
         guard messages.count <= 2_000 else { return nil }
         var outcomes = Array(repeating: Outcome(), count: batches.count)
-        guard !messages.isEmpty else { return outcomes }
+        guard !messages.isEmpty else { return Committed(outcomes: outcomes, events: []) }
         // Padded to a power of two with repeats of the last message (each a repeat: stored
         // once, credited below by the real ones only), so that a few prepared statements serve
         // every group size (PreparedIngestStatement).
@@ -38,9 +40,11 @@ extension IngestRepository {
             : try await db.autocommit { sql in try await sql.rows(statement) }
         guard let first = rows.first, try first.decode(column: "all_known", as: Bool.self) else { return nil }
         var inserted: [String: Int64] = [:]   // "phone number|dedupe" → message id
+        var events: [FeedEvent] = []
         for row in rows {
             guard let id = try row.decode(column: "id", as: Int64?.self) else { continue }
             inserted["\(try row.decode(column: "phone", as: String.self))|\(try row.decode(column: "dedupe_key", as: String.self))"] = id
+            if try row.decode(column: "event_id", as: Int64?.self) != nil { events.append(try EventFeed.decode(row)) }
         }
         // Each new message credited to the first batch that carried it; the rest are duplicates.
         for (batch, message) in messages {
@@ -50,7 +54,7 @@ extension IngestRepository {
                 outcomes[batch].duplicateMessages += 1
             }
         }
-        return outcomes
+        return Committed(outcomes: outcomes, events: events.sorted { $0.id < $1.id })
     }
 
     /// The statement. `m`: the messages in order (`first`: not a repeat of an earlier one in
@@ -59,6 +63,9 @@ extension IngestRepository {
     /// the insert took (not already stored); `v`: each touched conversation's newest message,
     /// as `conversationUpdate` wants it (the later of equal times); `r`: each customer's newest
     /// name and username in the group (a message without one keeps the earlier).
+    /// The stored messages' columns as the event feed reads them (`EventFeed.decode`).
+    private static let storedColumns = MessageRows.columnNames.map { "stored." + $0 }.joined(separator: ", ")
+
     static func oneStatement(_ messages: [InboundMessage], notifying: (channel: String, payload: String)?,
                              now: Int64) -> BoundStatement {
         var statement = BoundStatement("WITH writer_lock AS (") + Database.postgresWriterLock(notifying: notifying)
@@ -90,7 +97,7 @@ extension IngestRepository {
         statement.bind(.integer(now))
         statement.append("""
                  FROM found f CROSS JOIN writer_lock CROSS JOIN go WHERE go.all_known AND f.first = 1 ORDER BY f.ord
-                ON CONFLICT (channel_id, dedupe_key) DO NOTHING RETURNING id, channel_id, dedupe_key),
+                ON CONFLICT (channel_id, dedupe_key) DO NOTHING RETURNING channel_id, dedupe_key, \(MessageRows.columns)),
             fresh AS (SELECT f.*, inserted.id FROM inserted
                 JOIN found f ON f.channel_id = inserted.channel_id AND f.dedupe_key = inserted.dedupe_key AND f.first = 1),
             v(id, ts, inbound_ts, preview) AS (SELECT DISTINCT ON (conversation_id) conversation_id, meta_timestamp,
@@ -119,8 +126,13 @@ extension IngestRepository {
         statement.append("""
             , 'message.created', fresh.conversation_id, touched.assignee_id,
                 '{"conversationId":' || fresh.conversation_id || ',"messageId":' || fresh.id || '}'
-                FROM fresh JOIN touched ON touched.id = fresh.conversation_id ORDER BY fresh.ord)
-            SELECT go.all_known, fresh.phone, fresh.dedupe_key, fresh.id FROM go LEFT JOIN fresh ON true
+                FROM fresh JOIN touched ON touched.id = fresh.conversation_id ORDER BY fresh.ord
+                RETURNING id, at, kind, conversation_id, assignee_id, member_id, payload)
+            SELECT go.all_known, fresh.phone, fresh.dedupe_key, e.id AS event_id, e.at AS event_at, e.kind AS event_kind,
+                e.conversation_id AS event_conversation_id, e.member_id AS event_member_id, e.payload AS event_payload,
+                e.assignee_id AS event_assignee_id, \(storedColumns)
+            FROM go LEFT JOIN fresh ON true LEFT JOIN inserted stored ON stored.id = fresh.id
+            LEFT JOIN logged e ON (e.payload::jsonb ->> 'messageId')::bigint = fresh.id
             """)
         return statement
     }

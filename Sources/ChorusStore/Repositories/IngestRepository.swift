@@ -24,16 +24,36 @@ public struct IngestRepository: Sendable {
         public init() {}
     }
 
+    /// What one commit of a group did: each batch's outcome and, when the commit can list them,
+    /// every event it wrote, in id order — the event pump hands those to the devices without
+    /// reading them back from the log (`EventPump.handOff`).
+    public struct Committed: Sendable {
+        public var outcomes: [Outcome]
+        /// nil when the commit does not list its events (the transaction path, and SQLite).
+        public var events: [FeedEvent]?
+
+        /// Did the commit write anything the devices hear of (messages, or statuses applied)?
+        public var wroteEvents: Bool {
+            if let events { return !events.isEmpty }
+            return outcomes.contains { !$0.storedMessages.isEmpty || $0.statusesApplied > 0 }
+        }
+    }
+
     public func store(_ batch: InboundBatch) async throws -> Outcome {
         try await store([batch])[0]
     }
 
     /// Stores several batches in one transaction (group commit on the hot path).
     public func store(_ batches: [InboundBatch]) async throws -> [Outcome] {
-        if db.dialect == .postgres, let outcomes = try await storeInOneStatement(batches) { return outcomes }
+        try await storeGroup(batches).outcomes
+    }
+
+    /// Stores several batches in one transaction, and says which events that wrote when it can.
+    public func storeGroup(_ batches: [InboundBatch]) async throws -> Committed {
+        if db.dialect == .postgres, let committed = try await storeInOneStatement(batches) { return committed }
         // The channels and known customers come with the transaction's first statement (on
         // PostgreSQL, with the writer lock and the NOTIFY): round trips saved on every group commit.
-        return try await db.transaction(opening: IngestLookup.query(for: batches), notifying: notifying) { rows, sql in
+        let outcomes = try await db.transaction(opening: IngestLookup.query(for: batches), notifying: notifying) { rows, sql in
             let lookup = try IngestLookup(rows)
             let now = Clock.nowMillis()
             var outcomes = Array(repeating: Outcome(), count: batches.count)
@@ -43,6 +63,7 @@ public struct IngestRepository: Sendable {
             }
             return outcomes
         }
+        return Committed(outcomes: outcomes, events: nil)
     }
 
     func storeStatusesAndOthers(_ batch: InboundBatch, channels: [String: Int64], now: Int64,
