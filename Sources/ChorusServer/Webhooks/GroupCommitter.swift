@@ -51,7 +51,7 @@ public final class GroupCommitter: Service, Sendable {
     /// Counts groups and the batches in them (their ratio is the mean group size: how many
     /// webhooks share one transaction and one fsync).
     private let metrics: Metrics?
-    /// Told of each commit that wrote events, before its webhooks are answered: with the events
+    /// Told of each commit that wrote events, after its webhooks are answered: with the events
     /// when the commit lists them, nil when they must be read from the log (wakes the event pump).
     private let onCommitted: @Sendable ([FeedEvent]?) -> Void
 
@@ -135,7 +135,7 @@ public final class GroupCommitter: Service, Sendable {
     /// commit stuck on a connection the database dropped is left behind (it commits or fails on
     /// its own). The watchdog's tick, not a timer per group: a timer task per group (with
     /// `awaitAtMost`) cost three tasks and a dispatch timer for every commit.
-    private func store(_ batches: [InboundBatch]) async throws -> [IngestRepository.Outcome] {
+    private func store(_ batches: [InboundBatch]) async throws -> IngestRepository.Committed {
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<IngestRepository.Committed, any Error>, Never>) in
             let reply = ResumeOnce(continuation)
             storing.withLock { $0 = (.now, reply) }
@@ -145,9 +145,13 @@ public final class GroupCommitter: Service, Sendable {
             }
         }
         storing.withLock { $0 = nil }
-        let committed = try result.get()
+        return try result.get()
+    }
+
+    /// Wakes the event pump for a commit — called after its webhooks are answered, so that the
+    /// answers are queued on their event loops ahead of the frames the pump writes for it.
+    private func announce(_ committed: IngestRepository.Committed) {
         if committed.wroteEvents { onCommitted(committed.events) }
-        return committed.outcomes
     }
 
     private func drain(closing: Bool = false) async {
@@ -163,14 +167,20 @@ public final class GroupCommitter: Service, Sendable {
             metrics?.increment("chorus_webhook_group_commits_total")
             metrics?.increment("chorus_webhook_group_batches_total", by: Double(group.count))
             do {
-                let outcomes = try await store(group.map(\.batch))
-                for (pending, outcome) in zip(group, outcomes) { pending.answer(.success(outcome)) }
+                let committed = try await store(group.map(\.batch))
+                for (pending, outcome) in zip(group, committed.outcomes) { pending.answer(.success(outcome)) }
+                announce(committed)
             } catch {
                 // One bad batch must not fail its companions: retry each alone (those still
                 // waiting; after a stuck commit the watchdog has answered them all).
                 for pending in group where !pending.answered {
-                    do { pending.answer(.success(try await store([pending.batch])[0])) }
-                    catch { pending.answer(.failure(error)) }
+                    do {
+                        let committed = try await store([pending.batch])
+                        pending.answer(.success(committed.outcomes[0]))
+                        announce(committed)
+                    } catch {
+                        pending.answer(.failure(error))
+                    }
                 }
             }
             queue.withLock { $0.inFlight = [] }
