@@ -591,6 +591,39 @@ struct StoreTests {
         }
     }
 
+    @Test("PostgreSQL: the one statement returns only once it is committed (the webhook's 200 waits for durability), even with a large result",
+          .enabled(if: TestDatabase.engineName == "postgres"))
+    func oneStatementReturnsAfterCommit() async throws {
+        try await TestDatabase.with { db in
+            _ = try await ChannelRepository(db).add(Fixtures.channel())
+            let ingest = IngestRepository(db)
+            let customers = (0..<64).map { "9\($0)" }
+            _ = try await ingest.store(Fixtures.batch(customers.map { Fixtures.inbound("c.\($0)", from: $0) }))
+            // A deferred constraint trigger runs at COMMIT: the implicit transaction's commit
+            // (at the protocol's Sync, after the statement's CommandComplete) sleeps 0.5 s.
+            try await db.transaction { sql in
+                try await sql.raw("""
+                    CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.5); RETURN NULL; END $$
+                    """).run()
+                try await sql.raw("""
+                    CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON events DEFERRABLE INITIALLY DEFERRED
+                    FOR EACH ROW WHEN (NEW.payload LIKE '%"messageId":%' AND NEW.id % 64 = 0) EXECUTE FUNCTION slow_commit()
+                    """).run()
+            }
+            let long = String(repeating: "long text, ", count: 200)   // ~140 kB of rows returned: more than one send buffer
+            let started = ContinuousClock.now
+            let committed = try await ingest.storeGroup([Fixtures.batch(customers.map { Fixtures.inbound("d.\($0)", from: $0, text: long) })])
+            let took = ContinuousClock.now - started
+            #expect(committed.events?.count == 64)
+            #expect(took >= .milliseconds(450))
+            // Seen by another connection the moment it returned: committed.
+            let seen = try await db.read { sql in
+                try await sql.raw("SELECT COUNT(*) AS n FROM messages WHERE wamid LIKE 'd.%'").first()!.decode(column: "n", as: Int.self)
+            }
+            #expect(seen == 64)
+        }
+    }
+
     @Test("a group of known customers padded to the next power of two (PostgreSQL's prepared statement) stores each message once")
     func paddedKnownCustomersGroup() async throws {
         try await TestDatabase.with { db in
