@@ -3,7 +3,7 @@ import ChorusCore
 @testable import ChorusStore
 import Testing
 
-/// When the event pump may pass a commit's own events on without reading the log.
+/// Which handed events the event pump may pass on without reading the log.
 @Suite("Event pump: handed events")
 struct EventPumpTests {
     static func events(_ ids: ClosedRange<Int64>) -> [FeedEvent] {
@@ -13,20 +13,25 @@ struct EventPumpTests {
 
     @Test("events that run on from the delivered mark are passed on as they are")
     func contiguous() {
-        #expect(EventPump.deliverable(Self.events(11...14), mustRead: false, after: 10)?.map(\.id) == [11, 12, 13, 14])
-        #expect(EventPump.deliverable([], mustRead: false, after: 10)?.isEmpty == true)
+        let (run, gap) = EventPump.contiguousRun(Self.events(11...14), after: 10)
+        #expect(run.map(\.id) == [11, 12, 13, 14] && !gap)
+        let none = EventPump.contiguousRun([], after: 10)
+        #expect(none.run.isEmpty && !none.gap)
     }
 
     @Test("events a read of the log already delivered are dropped; the rest must still run on from the mark")
     func alreadyRead() {
-        #expect(EventPump.deliverable(Self.events(9...12), mustRead: false, after: 10)?.map(\.id) == [11, 12])
-        #expect(EventPump.deliverable(Self.events(5...8), mustRead: false, after: 10)?.isEmpty == true)
+        let (run, gap) = EventPump.contiguousRun(Self.events(9...12), after: 10)
+        #expect(run.map(\.id) == [11, 12] && !gap)
+        let old = EventPump.contiguousRun(Self.events(5...8), after: 10)
+        #expect(old.run.isEmpty && !old.gap)
     }
 
-    @Test("a gap (another writer's event, a rolled-back id) or another signal means reading the log")
-    func mustRead() {
-        #expect(EventPump.deliverable(Self.events(12...14), mustRead: false, after: 10) == nil)
-        #expect(EventPump.deliverable(Self.events(11...12) + Self.events(14...15), mustRead: false, after: 10) == nil)
-        #expect(EventPump.deliverable(Self.events(11...14), mustRead: true, after: 10) == nil)
+    @Test("a gap (another writer's event, a rolled-back id) stops the run there and asks for a read of the log")
+    func gap() {
+        let ahead = EventPump.contiguousRun(Self.events(12...14), after: 10)
+        #expect(ahead.run.isEmpty && ahead.gap)
+        let holed = EventPump.contiguousRun(Self.events(11...12) + Self.events(14...15), after: 10)
+        #expect(holed.run.map(\.id) == [11, 12] && holed.gap)
     }
 }
