@@ -192,15 +192,54 @@ public final class Database: Sendable {
         }
     }
 
+    /// PostgreSQL only: runs a named prepared statement that writes in its own implicit
+    /// transaction, and returns its rows only once that transaction is committed. Why: in the
+    /// extended protocol PostgreSQL commits a lone statement at the Sync after it — after its
+    /// CommandComplete, which PostgresNIO takes as the statement's end — and a backend terminated
+    /// in between (a fast shutdown) flushes that CommandComplete without committing: webhooks
+    /// were acknowledged and lost (tests/reliability, `test_postgres_restart_under_load`). A
+    /// second statement on the same connection is answered only after that Sync: when it fails,
+    /// so does the write (the webhook is answered 503 and delivered again, deduplicated).
+    func preparedWrite<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> [any SQLRow]
+        where Statement.Row == PostgresRow {
+        guard case .postgres(let client) = backend else { preconditionFailure("prepared statements are PostgreSQL's") }
+        do {
+            return try await client.withConnection { connection in
+                var rows: [any SQLRow] = []
+                var columns: PostgresFastRow.Columns? = nil
+                for try await row in try await connection.execute(statement, logger: logger) {
+                    let fast = PostgresFastRow(row, columns: columns)
+                    columns = fast.columns
+                    rows.append(fast)
+                }
+                try await Self.confirmCommitted(connection, logger: logger)
+                return rows
+            }
+        } catch {
+            throw translate(error)
+        }
+    }
+
+    /// Returns once the connection's previous statement's implicit transaction is committed
+    /// (see `preparedWrite`); throws when the connection was lost before that.
+    static func confirmCommitted(_ connection: PostgresConnection, logger: Logger) async throws {
+        for try await _ in try await connection.query("SELECT 1", logger: logger) {}
+    }
+
     /// PostgreSQL only: runs `body` on a pooled connection with no transaction around it, so
     /// each statement commits by itself — for work done in ONE writing statement (ingest's
     /// short path), where BEGIN and COMMIT would be two more round trips. Such a statement
-    /// takes the writer lock itself (`postgresWriterLock(notifying:)`).
+    /// takes the writer lock itself (`postgresWriterLock(notifying:)`). Returns only once the
+    /// last statement is committed (`preparedWrite` says why).
     func autocommit<T: Sendable>(isolation: isolated (any Actor)? = #isolation,
                                  _ body: (any SQLDatabase) async throws -> T) async throws -> T {
         guard case .postgres(let client) = backend else { preconditionFailure("autocommit is for PostgreSQL") }
         do {
-            return try await client.withConnection(isolation: isolation) { try await body($0.sql(queryLogLevel: nil)) }
+            return try await client.withConnection(isolation: isolation) { connection in
+                let result = try await body(connection.sql(queryLogLevel: nil))
+                try await Self.confirmCommitted(connection, logger: logger)   // as `preparedWrite`
+                return result
+            }
         } catch {
             throw translate(error)
         }

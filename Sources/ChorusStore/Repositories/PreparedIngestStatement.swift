@@ -101,6 +101,6 @@ extension IngestRepository {
 
     private func runPrepared<Size, Shape>(_ prepared: PreparedIngestStatement<Size, Shape>) async throws -> [any SQLRow] {
         PreparedIngestStatement<Size, Shape>.remember(prepared.statement)
-        return try await db.preparedRows(prepared)
+        return try await db.preparedWrite(prepared)
     }
 }
