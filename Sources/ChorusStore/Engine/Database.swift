@@ -179,17 +179,22 @@ public final class Database: Sendable {
         where Statement.Row == PostgresRow {
         guard case .postgres(let client) = backend else { preconditionFailure("prepared statements are PostgreSQL's") }
         do {
-            var rows: [any SQLRow] = []
-            var columns: PostgresFastRow.Columns? = nil
-            for try await row in try await client.execute(statement) {
-                let fast = PostgresFastRow(row, columns: columns)
-                columns = fast.columns
-                rows.append(fast)
-            }
-            return rows
+            return try await Self.fastRows(try await client.execute(statement))
         } catch {
             throw translate(error)
         }
+    }
+
+    /// A statement's rows as SQLKit rows that share one column index (`PostgresFastRow`).
+    private static func fastRows<Rows: AsyncSequence>(_ sequence: Rows) async throws -> [any SQLRow] where Rows.Element == PostgresRow {
+        var rows: [any SQLRow] = []
+        var columns: PostgresFastRow.Columns? = nil
+        for try await row in sequence {
+            let fast = PostgresFastRow(row, columns: columns)
+            columns = fast.columns
+            rows.append(fast)
+        }
+        return rows
     }
 
     /// PostgreSQL only: runs a named prepared statement that writes in its own implicit
@@ -205,13 +210,7 @@ public final class Database: Sendable {
         guard case .postgres(let client) = backend else { preconditionFailure("prepared statements are PostgreSQL's") }
         do {
             return try await client.withConnection { connection in
-                var rows: [any SQLRow] = []
-                var columns: PostgresFastRow.Columns? = nil
-                for try await row in try await connection.execute(statement, logger: logger) {
-                    let fast = PostgresFastRow(row, columns: columns)
-                    columns = fast.columns
-                    rows.append(fast)
-                }
+                let rows = try await Self.fastRows(try await connection.execute(statement, logger: logger))
                 try await Self.confirmCommitted(connection, logger: logger)
                 return rows
             }
