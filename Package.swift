@@ -93,16 +93,15 @@ let package = Package(
         .executableTarget(
             name: "chorus-bench",
             dependencies: [
-                "ChorusCore", "ChorusServer", "ChorusStore", "ChorusTestSupport", "ChorusWhatsApp",
+                "CBenchLinux", "ChorusCore", "ChorusServer", "ChorusStore", "ChorusTestSupport", "ChorusWhatsApp",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
             path: "bench/ChorusBench",
             swiftSettings: swiftSettings
         ),
+        .target(name: "CBenchLinux", path: "bench/CBenchLinux"),
         .target(
             name: "ChorusTestSupport",
             dependencies: [
