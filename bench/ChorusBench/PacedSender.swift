@@ -10,7 +10,7 @@ import Glibc
 /// a request due while its connection still waits for an answer goes out right after that
 /// answer (PacedWebhooks says what that means for the figures). Why one thread and plain
 /// sockets: LoopbackSockets.swift.
-struct PacedSender {
+final class PacedSender: Sendable {
     struct Request {
         let due: ContinuousClock.Instant
         let bytes: [UInt8]
@@ -19,20 +19,31 @@ struct PacedSender {
     /// When each request was written and when its answer's last byte was read.
     typealias Times = (posted: [ContinuousClock.Instant], answered: [ContinuousClock.Instant])
 
-    let port: Int
-    let connections: Int
+    private let sockets: [Int32]
+
+    /// Connects first, so that the schedule's first requests are not late by the connecting.
+    init(port: Int, connections: Int) throws {
+        var sockets: [Int32] = []
+        do {
+            for _ in 0..<connections { sockets.append(try Loopback.connect(port: port)) }
+        } catch {
+            for fd in sockets { Glibc.close(fd) }
+            throw error
+        }
+        self.sockets = sockets
+    }
+
+    deinit { for fd in sockets { Glibc.close(fd) } }
 
     /// Runs the schedule on a thread of its own; returns when every request is answered. An
     /// answer other than 200, a closed connection or 30 s without an answer ends it with an error.
     func run(_ requests: [Request]) async throws -> Times {
-        let sockets = try (0..<connections).map { _ in try Loopback.connect(port: port) }
-        defer { for fd in sockets { Glibc.close(fd) } }
+        let sockets = self.sockets
         return try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
+            Thread {
+                bench_name_thread("paced-sender")
                 continuation.resume(with: Result { try Self.loop(requests, sockets: sockets) })
-            }
-            thread.name = "paced-sender"
-            thread.start()
+            }.start()
         }
     }
 

@@ -55,9 +55,10 @@ struct PacedWebhooks {
             for try await (worker, webhooks) in group { byWorker[worker] = webhooks }
             return (0..<count).map { n in byWorker[n % senders]![n / senders] }
         }
+        let sender = try PacedSender(port: port, connections: senders)
         let began = ContinuousClock.now + .milliseconds(10)
         let requests = prepared.indices.map { n in PacedSender.Request(due: began + .microseconds(n * interval), bytes: prepared[n].bytes) }
-        let (posted, answered) = try await PacedSender(port: port, connections: senders).run(requests)
+        let (posted, answered) = try await sender.run(requests)
         var sent: [String: Sent] = [:]
         for n in requests.indices { sent[prepared[n].wamid] = Sent(due: requests[n].due, posted: posted[n]) }
         let acks = requests.indices.map { milliseconds(from: posted[$0], to: answered[$0]) }

@@ -15,17 +15,26 @@ final class RecordingSocket: Sendable {
     private let fd: Int32
     private let recorded: Recorded
 
-    /// Every text frame's bytes, copied into chunks of 1 MiB, with where each frame is and when it
-    /// arrived. Chunks rather than one growing array: no copy of megabytes on the reading thread
-    /// when it outgrows its capacity.
+    /// Every text frame's bytes, copied into chunks, with where each frame is and when it arrived.
+    /// Chunks rather than one growing array: no copy of megabytes on the reading thread when it
+    /// outgrows its capacity. The first chunk, 4 MiB, is written once as the device connects: a
+    /// full run's 5 s of fan-out bring each device ~2 MB, and when each of the 200 devices took a
+    /// fresh 1 MiB chunk on the way, ~3 s in, the kernel faulting in and zeroing those 200 MiB
+    /// doubled the reading thread's CPU and slowed the server beside it for about a second
+    /// (BENCHMARKS.md, session 20). Later chunks (a longer `--fanout-seconds`) are 1 MiB.
     final class Recorded: Sendable {
         struct Store {
             static let chunkSize = 1 << 20
-            var chunks: [[UInt8]] = []
+            static let firstChunkSize = 4 << 20
+            var chunks: [[UInt8]] = {
+                var first = [UInt8](repeating: 0, count: firstChunkSize)   // written: its pages faulted in now
+                first.removeAll(keepingCapacity: true)
+                return [first]
+            }()
             var frames: [(chunk: Int, start: Int, end: Int, at: ContinuousClock.Instant)] = []
 
             mutating func append(_ frame: ArraySlice<UInt8>, at instant: ContinuousClock.Instant) {
-                if chunks.isEmpty || chunks[chunks.count - 1].count + frame.count > Self.chunkSize {
+                if chunks[chunks.count - 1].count + frame.count > chunks[chunks.count - 1].capacity {
                     var chunk: [UInt8] = []
                     chunk.reserveCapacity(max(Self.chunkSize, frame.count))
                     chunks.append(chunk)
@@ -111,9 +120,10 @@ final class DeviceReader: Sendable {
 
     private init() throws {
         epoll = try Epoll()
-        let thread = Thread { [self] in self.run() }
-        thread.name = "device-reader"
-        thread.start()
+        Thread { [self] in
+            bench_name_thread("device-reader")   // as `top -H` and /proc show it
+            self.run()
+        }.start()
     }
 
     func add(_ fd: Int32, recorded: RecordingSocket.Recorded, firstBytes: ArraySlice<UInt8>) throws {
