@@ -2,29 +2,44 @@
 server, its database and the load generator took the 2 cores (BENCHMARKS.md, session 18).
 
     python3 bench/cpu_by_process.py SECONDS [NAME ...]   # default names: chorus chorus-bench postgres wrk
-Prints, per second, each name's share of one core (utime + stime from /proc/PID/stat, summed
-over its processes), and the machine's idle and iowait share of both cores from /proc/stat.
+    python3 bench/cpu_by_process.py SECONDS --threads NAME THREAD ...
+                                  # the threads of processes called NAME, by thread name, e.g.
+                                  # chorus-bench device-reader paced-sender (BENCHMARKS.md, session 20)
+Prints, per second, each name's share of one core (utime + stime from /proc/PID/stat, or
+/proc/PID/task/TID/stat per thread, summed over those with that name), and the machine's idle and
+iowait share of both cores from /proc/stat. A process that exits within a second shows negative.
 """
 import os
 import sys
 import time
 
 seconds = int(sys.argv[1]) if len(sys.argv) > 1 else 10
-names = sys.argv[2:] or ["chorus", "chorus-bench", "postgres", "wrk"]
+threads_of = sys.argv[3] if len(sys.argv) > 3 and sys.argv[2] == "--threads" else None
+names = (sys.argv[4:] if threads_of else sys.argv[2:]) or ["chorus", "chorus-bench", "postgres", "wrk"]
 HZ = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_and_name(path):
+    text = open(path).read()
+    fields = text[text.rindex(")") + 2:].split()
+    return text[text.index("(") + 1:text.rindex(")")], int(fields[11]) + int(fields[12])
 
 
 def by_name():
     totals = dict.fromkeys(names, 0)
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            text = open(f"/proc/{pid}/stat").read()
+            name, cpu = cpu_and_name(f"/proc/{pid}/stat")
+            if threads_of is None:
+                if name in totals:
+                    totals[name] += cpu
+            elif name == threads_of:
+                for tid in os.listdir(f"/proc/{pid}/task"):
+                    thread, cpu = cpu_and_name(f"/proc/{pid}/task/{tid}/stat")
+                    if thread in totals:
+                        totals[thread] += cpu
         except OSError:
             continue
-        name = text[text.index("(") + 1:text.rindex(")")]
-        if name in totals:
-            fields = text[text.rindex(")") + 2:].split()
-            totals[name] += int(fields[11]) + int(fields[12])
     return totals
 
 

@@ -147,7 +147,7 @@ final class DeviceReader: Sendable {
     private func run() {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 16)
         while true {
-            epoll.wait(milliseconds: 100) { fd in
+            epoll.wait(milliseconds: -1) { fd in   // a socket closed by `close()` wakes it with its end
                 guard let stream = streams.withLock({ $0[fd] }) else { return }
                 while true {
                     let read: Int?
